@@ -1,0 +1,14 @@
+// djb-style diagnostics: "PROG: fatal: TEXT" on fd 2, one write(2) per line.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace ucspi {
+
+// Concatenates parts and a newline and writes them to fd 2 in one write.
+void print_line(std::initializer_list<std::string_view> parts);
+[[noreturn]] void die(int exit_code, std::initializer_list<std::string_view> parts);
+
+}  // namespace ucspi

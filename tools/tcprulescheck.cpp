@@ -1,0 +1,104 @@
+// tcprulescheck rules.cdb: print which rule tcpserver would apply to the client described by
+// $TCPREMOTEIP, $TCPREMOTEHOST and $TCPREMOTEINFO. Output as djb's.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "cdb_file.h"
+#include "cidr_key.h"
+#include "error_str.h"
+#include "ip_address.h"
+#include "messages.h"
+#include "rule_data.h"
+#include "rules_lookup.h"
+
+using namespace ucspi;
+
+namespace {
+
+std::optional<std::string_view> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string_view(value);
+}
+
+// djb looks up the text as given; we also accept any IPv6 spelling and look it up the way
+// tcpserver presents that client (v4-mapped as a dotted quad, IPv6 in fefe's form).
+std::string client_ip_text(std::string_view ip) {
+  if (parse_ip4(ip)) return std::string(ip);
+  if (auto v6 = parse_ip6(ip)) {
+    if (is_v4_mapped(*v6)) return format_ip4(v4_of_mapped(*v6));
+    return format_ip6_fefe(*v6);
+  }
+  return std::string(ip);
+}
+
+// A CIDR key prints as the network it stands for, e.g. "10.1.0.0/16".
+std::string display_key(const RuleMatch& match, std::string_view ip) {
+  if (match.cidr_prefix < 0) return match.key;
+  auto bits = static_cast<unsigned>(match.cidr_prefix);
+  std::string text;
+  if (auto v4 = parse_ip4(ip)) {
+    Ip4 net{};
+    for (unsigned i = 0; i < bits; ++i)
+      if ((*v4)[i / 8] & (0x80 >> (i % 8))) net[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+    text = format_ip4(net);
+  } else if (auto v6 = parse_ip6(ip)) {
+    Ip6 net{};
+    for (unsigned i = 0; i < bits; ++i)
+      if ((*v6)[i / 8] & (0x80 >> (i % 8))) net[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+    text = format_ip6_rfc5952(net);
+  }
+  return text + "/" + std::to_string(bits);
+}
+
+void put(std::string& out, std::string_view text) { out.append(text); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) die(100, {"tcprulescheck: usage: tcprulescheck rules.cdb"});
+  const char* path = argv[1];
+
+  std::string ip = client_ip_text(env("TCPREMOTEIP").value_or("0.0.0.0"));
+  Client client{ip, env("TCPREMOTEHOST"), env("TCPREMOTEINFO")};
+
+  CdbReader cdb;
+  RuleMatch match;
+  int err = cdb.open(path);
+  if (err == 0) err = find_rule(cdb, client, match);
+  if (err != 0) die(111, {"tcprulescheck: fatal: unable to read ", path, ": ", error_str(err)});
+
+  std::string out;
+  if (!match.found) {
+    put(out, "default:\nallow connection\n");
+  } else {
+    put(out, "rule ");
+    put(out, display_key(match, ip));
+    put(out, ":\n");
+    bool denied = false;
+    for_each_rule_entry(match.data, [&](std::string_view entry) {
+      if (!entry.empty() && entry.front() == 'D') {
+        denied = true;
+        return false;  // djb prints the deny and exits at once
+      }
+      if (!entry.empty() && entry.front() == '+') {
+        put(out, "set environment variable ");
+        put(out, entry.substr(1));
+        put(out, "\n");
+      }
+      return true;
+    });
+    put(out, denied ? "deny connection\n" : "allow connection\n");
+  }
+  std::string_view rest = out;
+  while (!rest.empty()) {
+    ssize_t n = ::write(1, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 111;
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}

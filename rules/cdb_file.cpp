@@ -62,6 +62,22 @@ int CdbReader::find(std::string_view key, std::string_view& data) {
   return 1;
 }
 
+int CdbReader::for_each(const Visitor& visit) {
+  unsigned pos = 0;
+  cdb_seqinit(&pos, &cdb_);
+  int r;
+  while ((r = cdb_seqnext(&pos, &cdb_)) > 0) {
+    const char* key = static_cast<const char*>(cdb_getkey(&cdb_));
+    const char* data = static_cast<const char*>(cdb_getdata(&cdb_));
+    if (key == nullptr || data == nullptr) break;
+    if (!visit(std::string_view(key, cdb_keylen(&cdb_)), std::string_view(data, cdb_datalen(&cdb_))))
+      return 0;
+  }
+  if (r == 0) return 0;
+  errno = EPROTO;
+  return -1;
+}
+
 CdbWriter::CdbWriter(int fd) {
   if (cdb_make_start(&make_, fd) != 0) start_error_ = errno ? errno : ENOMEM;
 }

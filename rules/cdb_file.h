@@ -4,6 +4,7 @@
 #include <cdb.h>
 #include <sys/stat.h>
 
+#include <functional>
 #include <string_view>
 
 #include "unique_fd.h"
@@ -26,6 +27,11 @@ class CdbReader {
 
   // 1 found (data set), 0 not found, -1 corrupt file (errno is EPROTO).
   int find(std::string_view key, std::string_view& data);
+
+  // Visits every record in file order until visit returns false: stores that rewrite a cdb
+  // copy it record by record. 0 done, -1 corrupt file (errno is EPROTO).
+  using Visitor = std::function<bool(std::string_view key, std::string_view data)>;
+  int for_each(const Visitor& visit);
 
   // What the file was when opened: callers reopen only when the path now names another file.
   const struct stat& identity() const { return stat_; }

@@ -1,0 +1,56 @@
+// The file format of the embedded roaming store: one cdb of its own (never tcp.smtp.cdb).
+//
+//   key ""            data "ucspi-relay roaming 1"   format marker, the first record
+//   key <IP>          data <Unix seconds>            one record per IP, e.g.
+//   key "10.1.2.3"    data "1700000000"
+//
+// <IP> is canonical_ip_text() (dotted quad, or RFC 5952 IPv6, never empty), <Unix seconds> the
+// time of the last POP/IMAP login as 1 to 18 ASCII decimal digits, nothing else (no sign,
+// space or newline). Each IP appears once. The empty key can never be an address, so it holds
+// the marker: a file without it (a tcp.smtp.cdb given by mistake, random bytes) is "not a
+// roaming cdb", which readers answer as unavailable and writers refuse to overwrite.
+// Any tool can build the file (e.g. cdbmake with "+0,21:->ucspi-relay roaming 1" first).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cdb_file.h"
+
+namespace ucspi {
+
+inline constexpr std::string_view roaming_cdb_marker = "ucspi-relay roaming 1";
+
+std::optional<std::int64_t> parse_login_time(std::string_view data);
+
+// A mapped roaming cdb, validated by its marker.
+class RoamingCdb {
+ public:
+  // 0, ENOENT for a missing file, EPROTO for a file that is no roaming cdb, else errno.
+  int open(const std::string& path);
+  bool is_open() const { return cdb_.is_open(); }
+  const struct stat& identity() const { return cdb_.identity(); }
+
+  // 1 found (last_login set), 0 absent, -1 corrupt file or record.
+  int find(std::string_view ip, std::int64_t& last_login);
+
+  using Visitor = std::function<bool(std::string_view ip, std::int64_t last_login)>;
+  // Every entry (the marker skipped) until visit returns false. 0, or -1 when corrupt.
+  int for_each(const Visitor& visit);
+
+ private:
+  CdbReader cdb_;
+};
+
+// Writes a roaming cdb to path atomically (temp file path + ".tmp", fsync, rename, fsync of
+// the directory). produce() calls add(ip, last_login) once per entry. Throws StoreError.
+// Callers serialise writers (the lock file): the temp name is fixed.
+using AddEntry = std::function<void(std::string_view ip, std::int64_t last_login)>;
+void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce);
+
+}  // namespace ucspi

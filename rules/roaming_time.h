@@ -1,0 +1,26 @@
+// The time rules shared by every roaming store and the relay tools.
+#pragma once
+
+#include <cstdint>
+
+namespace ucspi {
+
+// Relay iff the last login is younger than the window (the -S patch's
+// `timestamp > UNIX_TIMESTAMP() - time`).
+inline bool within_window(std::int64_t last_login, std::int64_t now, std::int64_t window) {
+  return last_login > now - window;
+}
+
+// A login from an IP recorded less than this many seconds ago does not rewrite the store:
+// mail clients poll every minute or two, and rewriting the whole cdb for each poll is the disk
+// load vpopmail is known for. The cost is that relay may end up to this much earlier than
+// window seconds after the very last login; with windows of 15-30 minutes that is noise.
+inline constexpr std::int64_t default_refresh_interval = 60;
+
+// A recorded time in the future (the clock went back) is always rewritten, so a wrong clock
+// cannot extend relay.
+inline bool is_recent(std::int64_t last_login, std::int64_t now, std::int64_t refresh_interval) {
+  return last_login <= now && now - last_login < refresh_interval;
+}
+
+}  // namespace ucspi

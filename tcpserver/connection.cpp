@@ -1,0 +1,134 @@
+#include "connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cerrno>
+
+#include "error_str.h"
+
+namespace ucspi {
+
+Connection::Connection(ConnectionOwner& owner, event_base* base, Resolver* resolver,
+                       const Options& options, std::uint64_t id, UniqueFd sock,
+                       const sockaddr_storage& remote)
+    : owner_(owner), base_(base), resolver_(resolver), options_(options), id_(id),
+      sock_(std::move(sock)), remote_addr_(remote) {
+  present_endpoint(remote_addr_, options_.v4_as_mapped, remote_);
+}
+
+void Connection::apply_socket_options() {
+  // -O (default): kill IP options, as djb's socket_ipoptionskill; only IPv4 has them.
+  in_addr v4;
+  if (options_.kill_ip_options && ipv4_of(remote_addr_, v4))
+    ::setsockopt(sock_.get(), IPPROTO_IP, IP_OPTIONS, nullptr, 0);
+  if (options_.nodelay) {
+    int one = 1;
+    ::setsockopt(sock_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+}
+
+void Connection::start() {
+  apply_socket_options();
+  // djb writes the banner before any lookup, so even a denied client receives it.
+  pending_ = 1;  // held until every task has been started
+  if (!write_banner()) return;
+  socklen_t len = sizeof local_addr_;
+  if (::getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&local_addr_), &len) != 0)
+    return owner_.drop(*this, std::string("unable to get local address: ") + error_str(errno));
+  present_endpoint(local_addr_, options_.v4_as_mapped || remote_.ipv6, local_);
+  start_lookups();
+  task_done();
+}
+
+bool Connection::write_banner() {
+  const std::string& banner = options_.banner;
+  while (banner_sent_ < banner.size()) {
+    ssize_t n = ::send(sock_.get(), banner.data() + banner_sent_, banner.size() - banner_sent_,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      banner_sent_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      // A banner larger than the socket buffer: finish it when the client reads.
+      if (!banner_event_) {
+        banner_event_.reset(event_new(base_, sock_.get(), EV_WRITE | EV_PERSIST,
+                                      &Connection::on_banner_writable, this));
+        if (!banner_event_) break;
+        event_add(banner_event_.get(), nullptr);
+        ++pending_;
+      }
+      return true;
+    }
+    break;
+  }
+  if (banner_sent_ < banner.size()) {
+    owner_.drop(*this, std::string("unable to print banner: ") + error_str(errno));
+    return false;
+  }
+  return true;
+}
+
+void Connection::on_banner_writable(evutil_socket_t, short, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  if (!c->write_banner()) return;
+  if (c->banner_sent_ < c->options_.banner.size()) return;
+  c->banner_event_.reset();
+  c->task_done();
+}
+
+void Connection::start_lookups() {
+  if (options_.local_name) {
+    if (!options_.local_name->empty()) local_host_ = *options_.local_name;
+  } else {
+    ++pending_;
+    const std::uint64_t id = id_;
+    ConnectionOwner* owner = &owner_;
+    resolver_->reverse(local_addr_, [owner, id](std::optional<std::string> name) {
+      if (Connection* c = owner->find(id)) {
+        c->local_host_ = std::move(name);
+        c->task_done();
+      }
+    });
+  }
+  if (options_.remote_host) start_remote_host();
+  if (options_.remote_info) {
+    ++pending_;
+    ident_ = std::make_unique<IdentQuery>(
+        base_, local_addr_, remote_addr_, options_.ident_timeout,
+        [this](std::optional<std::string> info) {
+          remote_info_ = std::move(info);
+          task_done();
+        });
+    ident_->start();
+  }
+}
+
+void Connection::start_remote_host() {
+  ++pending_;
+  const std::uint64_t id = id_;
+  ConnectionOwner* owner = &owner_;
+  resolver_->reverse(remote_addr_, [owner, id](std::optional<std::string> name) {
+    Connection* c = owner->find(id);
+    if (!c) return;
+    if (!name || !c->options_.paranoid) {
+      c->remote_host_ = std::move(name);
+      return c->task_done();
+    }
+    std::string host = *name;
+    c->resolver_->forward_matches(host, c->remote_addr_, [owner, id, host](bool match) {
+      Connection* again = owner->find(id);
+      if (!again) return;
+      if (match) again->remote_host_ = host;
+      again->task_done();
+    });
+  });
+}
+
+void Connection::task_done() {
+  if (--pending_ == 0) owner_.lookups_done(*this);
+}
+
+}  // namespace ucspi

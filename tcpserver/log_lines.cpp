@@ -1,0 +1,56 @@
+#include "log_lines.h"
+
+namespace ucspi {
+
+void append_safe(std::string& out, std::string_view field, bool keep_colons) {
+  std::size_t i = 0;
+  for (; i < field.size() && i < 100; ++i) {
+    auto c = static_cast<unsigned char>(field[i]);
+    if (c == '\0') return;  // djb's fields are C strings
+    if (c < 33 || c > 126 || c == '%' || (c == ':' && !keep_colons)) c = '?';
+    out += static_cast<char>(c);
+  }
+  if (i == 100) out += "...";
+}
+
+std::string status_line(unsigned long children, unsigned long limit) {
+  return "tcpserver: status: " + std::to_string(children) + "/" + std::to_string(limit) + "\n";
+}
+
+std::string pid_line(unsigned long pid, std::string_view remote_ip) {
+  std::string line = "tcpserver: pid " + std::to_string(pid) + " from ";
+  line += remote_ip;
+  line += '\n';
+  return line;
+}
+
+std::string end_line(unsigned long pid, int wait_status) {
+  return "tcpserver: end " + std::to_string(pid) + " status " +
+         std::to_string(static_cast<unsigned>(wait_status)) + "\n";
+}
+
+std::string decision_line(std::string_view verdict, const DecisionFields& f) {
+  const bool keep = f.ip_fields_keep_colons;
+  std::string line = "tcpserver: ";
+  append_safe(line, verdict);
+  line += ' ';
+  append_safe(line, std::to_string(f.pid));
+  line += ' ';
+  if (f.local_host) append_safe(line, *f.local_host);
+  line += ':';
+  append_safe(line, f.local_ip, keep);
+  line += ':';
+  append_safe(line, f.local_port);
+  line += ' ';
+  if (f.remote_host) append_safe(line, *f.remote_host);
+  line += ':';
+  append_safe(line, f.remote_ip, keep);
+  line += ':';
+  if (f.remote_info) append_safe(line, *f.remote_info);
+  line += ':';
+  append_safe(line, f.remote_port);
+  line += '\n';
+  return line;
+}
+
+}  // namespace ucspi

@@ -1,0 +1,34 @@
+// tcpserver's -v log lines, byte for byte as djb writes them (spec §3). Each function returns
+// one whole line including '\n', so the caller can emit it with one write(2).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ucspi {
+
+// djb's safecats: at most 100 bytes, bytes <33 or >126 and '%' ':' become '?', and "..." is
+// appended whenever 100 bytes were consumed (even for exactly 100).
+void append_safe(std::string& out, std::string_view field, bool keep_colons = false);
+
+std::string status_line(unsigned long children, unsigned long limit);
+std::string pid_line(unsigned long pid, std::string_view remote_ip);
+std::string end_line(unsigned long pid, int wait_status);
+
+struct DecisionFields {
+  unsigned long pid;
+  const std::string* local_host;  // null: unset
+  std::string_view local_ip;
+  std::string_view local_port;
+  const std::string* remote_host;  // null: unset
+  std::string_view remote_ip;
+  const std::string* remote_info;  // null: unset
+  std::string_view remote_port;
+  // IPv6 addresses keep their ':' (fefe's build logs them so); djb's IPv4 fields are unchanged.
+  bool ip_fields_keep_colons = false;
+};
+
+// "tcpserver: ok PID LHOST:LIP:LPORT RHOST:RIP:RINFO:RPORT" (or "deny").
+std::string decision_line(std::string_view verdict, const DecisionFields& f);
+
+}  // namespace ucspi

@@ -1,0 +1,161 @@
+// tcpserver: accept TCP connections and run a program for each, as djb's ucspi-tcp 0.88
+// tcpserver does, with the same options, environment, messages, log lines and exit codes.
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <string>
+
+#include "error_str.h"
+#include "event_handles.h"
+#include "listen_address.h"
+#include "logger.h"
+#include "options.h"
+#include "server.h"
+#include "store_setup.h"
+
+using namespace ucspi;
+
+namespace {
+
+constexpr std::string_view fatal = "tcpserver: fatal: ";
+
+[[noreturn]] void die(const Logger& log, const std::string& text) {
+  log.warn(std::string(fatal) + text + "\n");
+  _exit(111);
+}
+
+[[noreturn]] void die_sys(const Logger& log, const std::string& text, int err) {
+  die(log, text + ": " + error_str(err));
+}
+
+[[noreturn]] void usage(const Logger& log) {
+  log.warn(std::string(usage_line()) + "\n");
+  _exit(100);
+}
+
+void on_sigterm(int) { _exit(0); }
+
+void install_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigterm;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+UniqueFd open_listener(const Logger& log, const Options& o, HostResult& host, unsigned short port) {
+  int family = host.addr.ss_family;
+  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd && family == AF_INET6 && host.dual_stack && (errno == EINVAL || errno == EAFNOSUPPORT)) {
+    // A kernel without IPv6: the wildcard falls back to 0.0.0.0, as in fefe's build.
+    host = resolve_listen_host("0", true, 0);
+    family = AF_INET;
+    fd.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  }
+  if (!fd) die_sys(log, "unable to create socket", errno);
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (family == AF_INET6) {
+    int v6only = host.dual_stack ? 0 : 1;
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    reinterpret_cast<sockaddr_in6&>(host.addr).sin6_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in&>(host.addr).sin_port = htons(port);
+  }
+  (void)o;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&host.addr), host.len) != 0)
+    die_sys(log, "unable to bind", errno);
+  return fd;
+}
+
+unsigned short bound_port(const Logger& log, int fd) {
+  sockaddr_storage local{};
+  socklen_t len = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0)
+    die_sys(log, "unable to get local address", errno);
+  if (local.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6&>(local).sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in&>(local).sin_port);
+}
+
+void drop_privileges(const Logger& log, const Options& o) {
+  if (o.gid) {
+    auto gid = static_cast<gid_t>(o.gid);
+    if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0) die_sys(log, "unable to set gid", errno);
+  }
+  if (o.uid) {
+    if (::setuid(static_cast<uid_t>(o.uid)) != 0) die_sys(log, "unable to set uid", errno);
+  }
+}
+
+// djb closes fds 0 and 1 here. We put /dev/null there instead, so an accepted socket can never
+// land on 0 or 1, where dup2(s, s) would leave it close-on-exec in the child.
+void detach_stdio() {
+  int null = ::open("/dev/null", O_RDWR);
+  if (null < 0) {
+    ::close(0);
+    ::close(1);
+    return;
+  }
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  if (null > 1) ::close(null);
+}
+
+void print_port(unsigned short port) {
+  std::string line = std::to_string(port) + "\n";
+  ssize_t ignored = ::write(1, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  ParsedCommandLine parsed = parse_options(argc, argv, options);
+  Logger loud(1);
+  if (parsed.status == ParsedCommandLine::Status::usage) {
+    for (const std::string& line : parsed.parse_messages) loud.warn(line + "\n");
+    usage(loud);
+  }
+  // -q silences everything from here on, usage and fatal messages included (as djb's).
+  const Logger log(options.verbosity);
+  if (!options.host || !options.port) usage(log);
+  PortResult port = parse_port(*options.port);
+  if (!port.ok) die(log, "unable to figure out port number for " + *options.port);
+  if (options.program.empty()) usage(log);
+
+  install_signals();
+
+  unsigned scope_id = options.interface.empty() ? 0 : if_nametoindex(options.interface.c_str());
+  HostResult host = resolve_listen_host(*options.host, options.ipv4_only, scope_id);
+  if (host.status == HostResult::Status::temporary_failure)
+    die_sys(log, "temporarily unable to figure out IP address for " + *options.host, host.error);
+  if (host.status == HostResult::Status::no_address) die(log, "no IP address for " + *options.host);
+
+  UniqueFd listener = open_listener(log, options, host, port.port);
+  unsigned short actual_port = bound_port(log, listener.get());
+  if (::listen(listener.get(), static_cast<int>(options.backlog)) != 0)
+    die_sys(log, "unable to listen", errno);
+  drop_privileges(log, options);
+
+  RoamingSetup roaming;
+  EventBasePtr base(event_base_new());
+  if (!base) die(log, "unable to create event loop");
+  if (options.store) {
+    std::string error;
+    roaming = open_roaming_store(*options.store, base.get(), options.window, log, error);
+    if (!roaming.lookup) die(log, error);
+  }
+
+  if (options.print_port) print_port(actual_port);
+  detach_stdio();
+
+  Server server(options, base.get(), std::move(listener), log, std::move(roaming));
+  return server.run();
+}

@@ -1,0 +1,129 @@
+#include "options.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace ucspi {
+namespace {
+
+constexpr const char* option_letters = "46dDvqQhHrR1UXx:t:u:g:l:b:B:c:C:I:pPoOs:Sw:";
+
+const char* basename_of(const char* path) {
+  const char* slash = std::strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+bool takes_argument(char letter) {
+  const char* p = std::strchr(option_letters, letter);
+  return p != nullptr && p[1] == ':';
+}
+
+void apply_flag(char letter, Options& o) {
+  switch (letter) {
+    case '4': o.ipv4_only = true; break;
+    case '6': o.v4_as_mapped = true; break;
+    case 'd': o.nodelay = false; break;
+    case 'D': o.nodelay = true; break;
+    case 'v': o.verbosity = 2; break;
+    case 'q': o.verbosity = 0; break;
+    case 'Q': o.verbosity = 1; break;
+    case 'h': o.remote_host = true; break;
+    case 'H': o.remote_host = false; break;
+    case 'r': o.remote_info = true; break;
+    case 'R': o.remote_info = false; break;
+    case '1': o.print_port = true; break;
+    case 'X': o.rules_missing_ok = true; break;
+    case 'p': o.paranoid = true; break;
+    case 'P': o.paranoid = false; break;
+    case 'o': o.kill_ip_options = false; break;
+    case 'O': o.kill_ip_options = true; break;
+    case 'S': o.store = "mysql:/var/qmail/control/sql"; break;
+    case 'U':
+      if (const char* uid = std::getenv("UID")) o.uid = scan_ulong(uid);
+      if (const char* gid = std::getenv("GID")) o.gid = scan_ulong(gid);
+      break;
+  }
+}
+
+void apply_argument(char letter, const char* arg, Options& o) {
+  switch (letter) {
+    case 'x': o.rules = arg; break;
+    case 't': o.ident_timeout = scan_ulong(arg); break;
+    case 'u': o.uid = scan_ulong(arg); break;
+    case 'g': o.gid = scan_ulong(arg); break;
+    case 'l': o.local_name = arg; break;
+    case 'b': o.backlog = scan_ulong(arg); break;
+    case 'B': o.banner = arg; break;
+    case 'c': o.limit = scan_ulong(arg); break;
+    case 'C': o.per_ip_limit = scan_ulong(arg); break;
+    case 'I': o.interface = arg; break;
+    case 's': o.store = arg; break;
+    case 'w': o.window = scan_ulong(arg); break;
+  }
+}
+
+}  // namespace
+
+const char* usage_line() {
+  return "tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] "
+         "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] "
+         "host port program";
+}
+
+unsigned long scan_ulong(const char* text, std::size_t* consumed) {
+  unsigned long value = 0;
+  std::size_t n = 0;
+  while (text[n] >= '0' && text[n] <= '9') {
+    value = value * 10 + static_cast<unsigned long>(text[n] - '0');
+    ++n;
+  }
+  if (consumed) *consumed = n;
+  return value;
+}
+
+ParsedCommandLine parse_options(int argc, const char* const* argv, Options& out) {
+  ParsedCommandLine result;
+  const std::string prog = argc > 0 ? basename_of(argv[0]) : "tcpserver";
+  int index = 1;
+  for (; index < argc; ++index) {
+    const char* word = argv[index];
+    if (word[0] != '-' || word[1] == '\0') break;  // "-" alone is an operand
+    if (std::strcmp(word, "--") == 0) {
+      ++index;
+      break;
+    }
+    for (const char* p = word + 1; *p; ++p) {
+      char letter = *p;
+      if (letter == ':' || std::strchr(option_letters, letter) == nullptr) {
+        result.parse_messages.push_back(prog + ": illegal option -- " + std::string(1, letter));
+        result.status = ParsedCommandLine::Status::usage;
+        return result;
+      }
+      if (!takes_argument(letter)) {
+        apply_flag(letter, out);
+        continue;
+      }
+      const char* arg = nullptr;
+      if (p[1] != '\0') {
+        arg = p + 1;
+      } else if (index + 1 < argc) {
+        arg = argv[++index];
+      } else {
+        result.parse_messages.push_back(prog + ": option requires an argument -- " +
+                                        std::string(1, letter));
+        result.status = ParsedCommandLine::Status::usage;
+        return result;
+      }
+      apply_argument(letter, arg, out);
+      break;
+    }
+  }
+  const char* const* rest = argv + index;
+  int left = argc - index;
+  if (left >= 1) out.host = rest[0];
+  if (left >= 2) out.port = rest[1];
+  for (int i = 2; i < left; ++i) out.program.emplace_back(rest[i]);
+  return result;
+}
+
+}  // namespace ucspi

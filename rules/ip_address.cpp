@@ -7,8 +7,9 @@
 namespace ucspi {
 namespace {
 
-// Parses 1..3 decimal digits with value <= 255 at the front of text.
-std::optional<std::uint8_t> take_octet(std::string_view& text) {
+// Parses 1..3 decimal digits with value <= 255 at the front of text. Strict parsing refuses
+// leading zeros, which some parsers read as octal: "010" must not quietly mean 10.
+std::optional<std::uint8_t> take_octet(std::string_view& text, bool strict) {
   unsigned value = 0;
   std::size_t n = 0;
   while (n < text.size() && n < 4 && text[n] >= '0' && text[n] <= '9') {
@@ -16,6 +17,7 @@ std::optional<std::uint8_t> take_octet(std::string_view& text) {
     ++n;
   }
   if (n == 0 || n > 3 || value > 255) return std::nullopt;
+  if (strict && n > 1 && text[0] == '0') return std::nullopt;
   text.remove_prefix(n);
   return static_cast<std::uint8_t>(value);
 }
@@ -79,7 +81,7 @@ std::optional<Ip4> parse_ip4(std::string_view text) {
       if (text.empty() || text.front() != '.') return std::nullopt;
       text.remove_prefix(1);
     }
-    auto octet = take_octet(text);
+    auto octet = take_octet(text, true);
     if (!octet) return std::nullopt;
     ip[i] = *octet;
   }
@@ -90,7 +92,7 @@ std::optional<Ip4> parse_ip4(std::string_view text) {
 std::optional<Ip4> parse_ip4_network(std::string_view text) {
   Ip4 ip{};
   for (int i = 0; i < 4 && !text.empty(); ++i) {
-    auto octet = take_octet(text);
+    auto octet = take_octet(text, false);
     if (!octet) return std::nullopt;
     ip[i] = *octet;
     if (text.empty()) break;

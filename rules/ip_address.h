@@ -14,7 +14,7 @@ namespace ucspi {
 using Ip4 = std::array<std::uint8_t, 4>;
 using Ip6 = std::array<std::uint8_t, 16>;
 
-// Strict a.b.c.d, four decimal parts 0..255.
+// Strict a.b.c.d, four decimal parts 0..255 without leading zeros.
 std::optional<Ip4> parse_ip4(std::string_view text);
 // One to four decimal parts, missing ones are zero, a trailing dot allowed ("10", "127.", "10.1").
 // Only for the network part of CIDR rules, where admins write short forms.

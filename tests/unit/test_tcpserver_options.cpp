@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <vector>
+
+#include "options.h"
+
+using namespace ucspi;
+
+namespace {
+
+struct Parsed {
+  Options options;
+  ParsedCommandLine result;
+};
+
+Parsed parse(std::vector<const char*> words) {
+  words.insert(words.begin(), "/usr/local/bin/tcpserver");
+  Parsed p;
+  p.result = parse_options(static_cast<int>(words.size()), words.data(), p.options);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("djb's defaults", "[tcpserver][options]") {
+  auto p = parse({"0", "25", "prog"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(p.options.limit == 40);
+  CHECK(p.options.backlog == 20);
+  CHECK(p.options.ident_timeout == 26);
+  CHECK(p.options.verbosity == 1);
+  CHECK(p.options.remote_host);
+  CHECK(p.options.remote_info);
+  CHECK(p.options.kill_ip_options);
+  CHECK_FALSE(p.options.nodelay);
+  CHECK_FALSE(p.options.paranoid);
+  CHECK(*p.options.host == "0");
+  CHECK(*p.options.port == "25");
+  CHECK(p.options.program == std::vector<std::string>{"prog"});
+}
+
+TEST_CASE("clustered options with attached and separate arguments", "[tcpserver][options]") {
+  auto p = parse({"-vo", "-Rt5", "-Xx", "rules.cdb", "-Bbanner", "-c", "7", "0", "0", "p", "a"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(p.options.verbosity == 2);
+  CHECK_FALSE(p.options.kill_ip_options);
+  CHECK_FALSE(p.options.remote_info);
+  CHECK(p.options.ident_timeout == 5);
+  CHECK(p.options.rules_missing_ok);
+  CHECK(*p.options.rules == "rules.cdb");
+  CHECK(p.options.banner == "banner");
+  CHECK(p.options.limit == 7);
+  CHECK(p.options.program == std::vector<std::string>{"p", "a"});
+}
+
+TEST_CASE("the last of a pair wins", "[tcpserver][options]") {
+  auto p = parse({"-hHrRrpPdDqvQ", "0", "0", "p"});
+  CHECK_FALSE(p.options.remote_host);
+  CHECK(p.options.remote_info);
+  CHECK_FALSE(p.options.paranoid);
+  CHECK(p.options.nodelay);
+  CHECK(p.options.verbosity == 1);
+}
+
+TEST_CASE("parsing stops at the first operand and after --", "[tcpserver][options]") {
+  auto p = parse({"0", "0", "-v", "prog"});
+  CHECK(p.options.verbosity == 1);
+  CHECK(p.options.program == std::vector<std::string>{"-v", "prog"});
+  auto q = parse({"-v", "--", "-c", "0", "prog"});
+  CHECK(*q.options.host == "-c");
+  CHECK(q.options.limit == 40);
+  auto r = parse({"-", "0", "prog"});
+  CHECK(*r.options.host == "-");
+}
+
+TEST_CASE("numbers go through scan_ulong", "[tcpserver][options]") {
+  CHECK(parse({"-c", "abc", "0", "0", "p"}).options.limit == 0);
+  CHECK(parse({"-c", "12x", "0", "0", "p"}).options.limit == 12);
+  std::size_t n = 0;
+  CHECK(scan_ulong("65536z", &n) == 65536);
+  CHECK(n == 5);
+}
+
+TEST_CASE("illegal options and missing arguments name basename(argv[0])", "[tcpserver][options]") {
+  auto p = parse({"-z", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::usage);
+  CHECK(p.result.parse_messages == std::vector<std::string>{"tcpserver: illegal option -- z"});
+  auto q = parse({"-c"});
+  REQUIRE(q.result.status == ParsedCommandLine::Status::usage);
+  CHECK(q.result.parse_messages ==
+        std::vector<std::string>{"tcpserver: option requires an argument -- c"});
+}
+
+TEST_CASE("missing operands are left for the caller to report in djb's order", "[tcpserver][options]") {
+  auto p = parse({"0"});
+  CHECK(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(p.options.host);
+  CHECK_FALSE(p.options.port);
+  CHECK(p.options.program.empty());
+}
+
+TEST_CASE("-U reads $UID and $GID where it stands", "[tcpserver][options]") {
+  setenv("UID", "1234", 1);
+  setenv("GID", "56", 1);
+  auto p = parse({"-u", "7", "-U", "0", "0", "p"});
+  CHECK(p.options.uid == 1234);
+  CHECK(p.options.gid == 56);
+  auto q = parse({"-U", "-u", "7", "0", "0", "p"});
+  CHECK(q.options.uid == 7);
+  unsetenv("UID");
+  unsetenv("GID");
+}
+
+TEST_CASE("fefe's and our extra options", "[tcpserver][options]") {
+  auto p = parse({"-46", "-I", "eth0", "-C", "3", "-s", "cdb:/x", "-w", "600", "0", "0", "p"});
+  CHECK(p.options.ipv4_only);
+  CHECK(p.options.v4_as_mapped);
+  CHECK(p.options.interface == "eth0");
+  CHECK(p.options.per_ip_limit == 3);
+  CHECK(*p.options.store == "cdb:/x");
+  CHECK(*p.options.window == 600);
+  CHECK(*parse({"-S", "0", "0", "p"}).options.store == "mysql:/var/qmail/control/sql");
+}

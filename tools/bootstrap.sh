@@ -1,0 +1,26 @@
+#!/bin/sh
+# bootstrap.sh [BUILD_DIR [CMAKE_ARGS...]]: install every dependency from Debian's packages (once),
+# then configure and build. Used by both README commands and by CI, so a fresh machine works.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+[ $# -gt 0 ] && shift
+
+packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
+mariadb-server mariadb-client python3 dpkg-dev"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: installing$missing" >&2
+  $sudo apt-get update -q
+  # The server package must not start a system MariaDB: tests start their own.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+cmake --build "$build" -j"$(nproc)"

@@ -1,0 +1,12 @@
+#!/bin/sh
+# run-tests.sh: the whole test suite, as CI runs it: dependencies, a release build and an
+# ASan/UBSan build, each running every test under ctest (unit, compat against Debian's reference
+# binaries, integration with real processes, MariaDB started by the tests themselves).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+"$top/tools/bootstrap.sh" "$top/build"
+(cd "$top/build" && ctest --output-on-failure --timeout 600 -j2)
+
+"$top/tools/bootstrap.sh" "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DUCSPI_SANITIZE=ON
+(cd "$top/build-asan" && ctest --output-on-failure --timeout 900 -j2)

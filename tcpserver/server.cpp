@@ -130,19 +130,24 @@ bool Server::handle_accept_error(int err) {
     case EMFILE:
     case ENFILE:
     case ENOBUFS:
-    case ENOMEM: {
-      // Out of resources: pause the listener instead of spinning on a level-triggered event,
-      // and hand back the reserve descriptor so the connections already in progress can finish.
+    case ENOMEM:
+      // Out of resources: hand back the reserve descriptor so the connections already in
+      // progress can finish, and pause instead of spinning on a level-triggered event.
       reserve_fd_.reset();
-      if (backoff_ms_ == 0) log_.warn(std::string("tcpserver: warning: unable to accept: ") + error_str(err) + "\n");
-      backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min<unsigned long>(backoff_ms_ * 2, 1000);
-      backing_off_ = true;
-      timeval tv = to_timeval(backoff_ms_);
-      evtimer_add(backoff_timer_.get(), &tv);
+      if (backoff_ms_ == 0)
+        log_.warn(std::string("tcpserver: warning: unable to accept: ") + error_str(err) + "\n");
+      start_backoff();
       return false;
-    }
     default: return true;  // EINTR, ECONNABORTED and network errors of that one client
   }
+}
+
+void Server::start_backoff() {
+  backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min<unsigned long>(backoff_ms_ * 2, 1000);
+  backing_off_ = true;
+  timeval tv = to_timeval(backoff_ms_);
+  evtimer_add(backoff_timer_.get(), &tv);
+  update_listener();
 }
 
 void Server::on_backoff_over(evutil_socket_t, short, void* self) {
@@ -199,7 +204,7 @@ void Server::decide(Connection& c) {
       log_.verbose(pid_line(pid, c.remote().ip));
       log_decision(c, "deny", pid);
       log_.verbose(end_line(pid, status_deny));
-      return close_without_child(c, status_deny);
+      return close_without_child(c);
     }
   }
   // A rule that grants relaying already decided; otherwise ask the roaming store.
@@ -230,6 +235,7 @@ void Server::spawn(Connection& c, bool relay_granted) {
     const std::string ip = c.remote().canonical;
     connections_.erase(c.id());
     release_slot(ip);
+    start_backoff();  // RLIMIT_NPROC or memory: give the children time to exit
     return;
   }
   const std::uint64_t pid = out.pid > 0 ? static_cast<std::uint64_t>(out.pid) : synthetic_pid();
@@ -239,7 +245,7 @@ void Server::spawn(Connection& c, bool relay_granted) {
     log_.warn(std::string(dropping) + "unable to run " + options_.program.front() + ": " +
               error_str(out.error) + "\n");
     log_.verbose(end_line(pid, status_drop));
-    return close_without_child(c, status_drop);
+    return close_without_child(c);
   }
   if (relay_granted)
     log_.verbose("tcpserver: relay " + std::to_string(pid) + " " + c.remote().ip + " by " +
@@ -269,10 +275,10 @@ void Server::drop(Connection& c, const std::string& warning) {
   log_.verbose(pid_line(pid, c.remote().ip));
   log_.warn(std::string(dropping) + warning + "\n");
   log_.verbose(end_line(pid, status_drop));
-  close_without_child(c, status_drop);
+  close_without_child(c);
 }
 
-void Server::close_without_child(Connection& c, int) {
+void Server::close_without_child(Connection& c) {
   const std::string ip = c.remote().canonical;
   connections_.erase(c.id());
   release_slot(ip);

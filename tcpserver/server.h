@@ -58,7 +58,8 @@ class Server final : public ConnectionOwner {
   void finish_roaming(std::uint64_t id, RelayAnswer answer);
   void spawn(Connection& c, bool relay_granted);
   void log_decision(Connection& c, std::string_view verdict, unsigned long pid);
-  void close_without_child(Connection& c, int wait_status);
+  void close_without_child(Connection& c);
+  void start_backoff();
   void release_slot(const std::string& ip);
   void update_listener();
   std::uint64_t synthetic_pid();

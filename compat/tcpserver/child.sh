@@ -32,6 +32,8 @@ print_fds() {
     # fdinfo flags in octal: 04000 is O_NONBLOCK, which an exec'd server must not inherit.
     grep '^flags' /proc/$$/fdinfo/$n
   done
+  # Inherited limits: a server that raises RLIMIT_NOFILE must restore it for its children.
+  echo "nofile=$(ulimit -n)"
 }
 
 case ${1-env} in
@@ -39,6 +41,13 @@ case ${1-env} in
   exit3) exit 3 ;;
   kill) kill -9 $$ ;;
   fds) print_fds ;;
+  sockopts)
+    # -D sets TCP_NODELAY on the accepted socket; nothing else should be set.
+    exec python3 -c 'import socket
+s = socket.socket(fileno=0)
+print("nodelay=%d keepalive=%d" % (s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
+      s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0))
+s.detach()' ;;
   wait)
     # Served, then held open until the client sends a line: lets the harness keep a child alive.
     print_vars

@@ -144,8 +144,8 @@ class Server:
                 if len(self.lines) == n:
                     return
 
-    def connect(self, family=socket.AF_INET, addr="127.0.0.1"):
-        return Client(self.run, family, addr, self.port)
+    def connect(self, family=socket.AF_INET, addr="127.0.0.1", source=None):
+        return Client(self.run, family, addr, self.port, source)
 
     def terminate(self, timeout=WAIT):
         """SIGTERM the parent only; returns its exit status text."""
@@ -170,12 +170,14 @@ class Server:
 
 
 class Client:
-    def __init__(self, run, family, addr, port):
+    def __init__(self, run, family, addr, port, source=None):
         self.run = run
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(WAIT)
         self.buf = b""
         self.eof = False
+        if source:  # another loopback address (127.0.0.0/8 is all local), for per-IP tests
+            self.sock.bind((source, 0))
         self.sock.connect((addr, port))
         run.masker.add_port(self.sock.getsockname()[1])
 
@@ -439,10 +441,18 @@ def s_env_basic(run):
 
 @scenario()
 def s_env_stale_inherited(run):
-    """Inherited TCP* values are removed or replaced; `-l ''` leaves TCPLOCALHOST unset."""
+    """Inherited TCP* values are replaced or removed (-H/-R unset TCPREMOTEHOST/INFO); djb
+    knows nothing of TCP6*, so inherited TCP6* values reach the child untouched."""
     stale = {v: "stale" for v in ["TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO", "TCPLOCALIP",
                                   "TCPREMOTEPORT", "PROTO", "TCP6INTERFACE", "TCP6REMOTEIP"]}
-    one_connection(run, ["-v", "-l", ""], env=stale)
+    one_connection(run, ["-v"], env=stale)
+
+
+@scenario()
+def s_local_name_empty(run):
+    """`-l ''` sets TCPLOCALHOST to the empty string (djb: env("TCPLOCALHOST","") with a
+    non-null pointer); only a failed or empty PTR lookup leaves it unset."""
+    one_connection(run, ["-v", "-l", ""], env={"TCPLOCALHOST": "stale"})
 
 
 @scenario()
@@ -521,6 +531,42 @@ def s_child_fds_and_signals(run):
 
 
 @scenario()
+def s_nodelay_default(run):
+    """Default -d: Nagle stays on."""
+    one_connection(run, ["-v"], mode="sockopts")
+
+
+@scenario()
+def s_nodelay_flag(run):
+    """-D: TCP_NODELAY on the accepted socket."""
+    one_connection(run, ["-v", "-D"], mode="sockopts")
+
+
+@scenario()
+def s_port_line_then_stdout_closed(run):
+    """-1 writes `PORT\\n` and nothing more: tcpserver's stdout is closed after it."""
+    server = run.start(["-v"])
+    ready, _, _ = select.select([server.proc.stdout], [], [], WAIT)
+    run.note("stdout after the port line: %r" % (server.proc.stdout.read1(100) if ready
+                                                  else "still open"))
+    run.finish()
+
+
+@scenario()
+def s_sighup_default_action(run):
+    """SIGHUP keeps its default action: the parent dies of it (no reload, nothing caught)."""
+    server = run.start(["-v"])
+    server.settle()
+    server.proc.send_signal(signal.SIGHUP)
+    try:
+        server.exit_code = server.proc.wait(WAIT)
+    except subprocess.TimeoutExpired:
+        server.exit_code = "still running after SIGHUP"
+    run.note("exit after SIGHUP: %s" % server.exit_code)
+    run.finish()
+
+
+@scenario()
 def s_port_65536_is_ephemeral(run):
     """Port 65536 truncates to 0: the kernel picks one, -1 prints it."""
     one_connection(run, ["-v"], port="65536")
@@ -595,6 +641,34 @@ def s_limit_two_status_counts(run):
     b.send(b"b\n")
     run.note("B: %s" % b.read_all())
     server.settle(ends=2)
+    run.finish()
+
+
+@scenario()
+def s_burst_under_limit(run):
+    """16 clients at once against -c 4 and a rules file: every one is served with its own
+    environment (its own TCPREMOTEPORT), the count never passes 4, every child ends with 0."""
+    run.rules('127.0.0.1:allow,WHICH="burst"\n:deny\n')
+    server = run.start(["-v", "-c", "4", "-x", "rules.cdb"])
+    clients = [server.connect() for _ in range(16)]
+    own_env = 0
+    for c in clients:
+        how = c.read_all()
+        port = c.sock.getsockname()[1]
+        text = c.buf.decode("utf-8", "replace")
+        if how == "eof" and "TCPREMOTEPORT=%d\n" % port in text and "WHICH=burst\n" in text:
+            own_env += 1
+        c.close()
+    server.settle(ends=16)
+    counts = [int(m.group(1)) for l in server.lines
+              for m in [re.match(r"tcpserver: status: (\d+)/4$", l)] if m]
+    run.note("clients served with their own env: %d of 16" % own_env)
+    run.note("highest status count: %d" % max(counts, default=-1))
+    run.note("ok lines: %d" % sum(l.startswith("tcpserver: ok ") for l in server.lines))
+    run.note("end lines with status 0: %d" % sum(
+        bool(re.match(r"tcpserver: end \d+ status 0$", l)) for l in server.lines))
+    run.note("last line: %s" % (server.lines[-1] if server.lines else "none"))
+    server.lines = []  # the interleaving of 16 children is not deterministic; summarised above
     run.finish()
 
 
@@ -783,7 +857,8 @@ def s_rules_created_after_start(run):
     run.finish()
 
 
-# --- IPv6 and dual stack, against fefe's build ------------------------------------------------
+# --- IPv6 and dual stack ---------------------------------------------------------------------
+# IPv6 clients are compared with fefe's build (the only reference that has them).
 
 @scenario(ref="fefe")
 def s_ipv6_env(run):
@@ -813,40 +888,116 @@ def s_ipv6_deny_with_banner(run):
 
 
 @scenario(ref="fefe")
-def s_dual_stack_ipv4_client(run):
-    """Host `0` is :: dual stack: an IPv4 client gets PROTO=TCP, dotted TCP*, ::ffff: TCP6*."""
-    one_connection(run, ["-v"], host="0")
-
-
-@scenario(ref="fefe")
 def s_dual_stack_ipv6_client(run):
+    """Host `0`: an IPv6 client on the dual-stack socket, as fefe presents it."""
     one_connection(run, ["-v"], host="0", v6=True)
 
 
 @scenario(ref="fefe")
+def s_dual_stack_forced_v6_ipv4_client(run):
+    """`-6`: IPv4 clients presented as IPv4-mapped IPv6 (PROTO=TCP6, ::ffff: everywhere)."""
+    one_connection(run, ["-v", "-6"], host="0")
+
+
+# DELIBERATE DIFFERENCE (tcpserver/README.md): on the dual-stack socket of host `0` or `''`, ours
+# presents IPv4 clients exactly as djb does (PROTO=TCP, dotted values, no TCP6* variables, dotted
+# log fields), where fefe's build sets TCP6*=::ffff:... and logs `::ffff:127.0.0.1`. So these are
+# compared with djb's build, whose host `0` is 0.0.0.0: for an IPv4 client the two must agree.
+
+@scenario(ref="djb")
+def s_dual_stack_ipv4_client(run):
+    one_connection(run, ["-v"], host="0")
+
+
+@scenario(ref="djb")
 def s_dual_stack_empty_host(run):
-    """Host `''` means `0` to fefe."""
     one_connection(run, ["-v"], host="")
 
 
-@scenario(ref="fefe")
+@scenario(ref="djb")
 def s_dual_stack_ipv4_rules(run):
     """An IPv4 client on the dual-stack socket is looked up by its dotted form."""
-    run.rules('127.0.0.1:allow,WHICH="dotted"\n:deny\n', tcprules="ucspi-tcp-ipv6")
+    run.rules('127.0.0.1:allow,WHICH="dotted"\n:deny\n')
     one_connection(run, ["-v", "-x", "rules.cdb"], host="0")
+
+
+@scenario(ref="djb")
+def s_ipv4_only_flag(run):
+    """Ours `-4 0` listens on IPv4 only, as djb's `0` does (djb has no -4: it is left out for
+    djb). An IPv6 client is refused; an IPv4 one is served as usual."""
+    server = run.start(["-v"] + ([] if run.impl == "djb" else ["-4"]), host="0")
+    try:
+        server.connect(socket.AF_INET6, "::1")
+        run.note("::1 accepted")
+    except ConnectionRefusedError:
+        run.note("::1 refused")
+    run.serve_one(server)
+    run.finish()
 
 
 # --- our extension: -C, the per-IP limit ------------------------------------------------------
 
-def per_ip_limit_expected(_ref_lines):
-    return ["TODO: -C N (per-IP limit) is not documented by tcpserver/ yet: write this test "
-            "once tcpserver/README or the usage text gives the format of its log line"]
+def per_ip_limit_expected(_ours):
+    """Hand-written: no reference has -C. Format from tcpserver/README.md: the limited
+    connection is closed at once, logs one `limit N :LOCALIP:LOCALPORT :REMOTEIP::REMOTEPORT`
+    line under -v, gets no status/pid/end lines and does not count against -c."""
+    log = "server log: tcpserver: "
+    return [
+        "A ready: True",
+        "B (2nd from 127.0.0.1) closed at once without data: True",
+        "C (from 127.0.0.2) ready: True",
+        "A: eof",
+        "D (127.0.0.1 again, after A left) ready: True",
+        "D: eof",
+        "C: eof",
+        "server: exit 0",
+        log + "status: 0/10",
+        log + "status: 1/10",
+        log + "pid PID1 from 127.0.0.1",
+        log + "ok PID1 NAME:127.0.0.1:LPORT :127.0.0.1::RPORT1",
+        log + "limit PID2 :127.0.0.1:LPORT :127.0.0.1::RPORT2",
+        log + "status: 2/10",
+        log + "pid PID3 from 127.0.0.2",
+        log + "ok PID3 NAME:127.0.0.1:LPORT :127.0.0.2::RPORT3",
+        log + "end PID1 status 0",
+        log + "status: 1/10",
+        log + "status: 2/10",
+        log + "pid PID4 from 127.0.0.1",
+        log + "ok PID4 NAME:127.0.0.1:LPORT :127.0.0.1::RPORT4",
+        log + "end PID4 status 0",
+        log + "status: 1/10",
+        log + "end PID3 status 0",
+        log + "status: 0/10",
+    ]
 
 
 @scenario(ref=None, ours_only=per_ip_limit_expected)
 def s_per_ip_limit_C(run):
-    """TODO until the lead documents -C: fails on purpose so it cannot be forgotten."""
-    run.note("TODO: -C N test not written")
+    """Our extension `-C 1`: a second connection from one IP is closed at once; another IP,
+    and the same IP once its first connection is gone, are served."""
+    server = run.start(["-v", "-c", "10", "-C", "1"], mode="wait")
+    a = server.connect()
+    run.note("A ready: %s" % a.read_until(b"ready\n"))
+    b = server.connect()
+    t0 = time.monotonic()
+    closed = b.read_all() == "eof" and b.buf == b"" and time.monotonic() - t0 < 1.0
+    run.note("B (2nd from 127.0.0.1) closed at once without data: %s" % closed)
+    server.wait_log(r"^tcpserver: limit ")
+    c = server.connect(source="127.0.0.2")
+    run.note("C (from 127.0.0.2) ready: %s" % c.read_until(b"ready\n"))
+    server.wait_log(r"^tcpserver: ok ", 2)
+    a.send(b"go\n")
+    run.note("A: %s" % a.read_all())
+    server.settle(ends=1)
+    d = server.connect()
+    run.note("D (127.0.0.1 again, after A left) ready: %s" % d.read_until(b"ready\n"))
+    d.send(b"go\n")
+    run.note("D: %s" % d.read_all())
+    server.settle(ends=2)
+    c.send(b"go\n")
+    run.note("C: %s" % c.read_all())
+    server.settle(ends=3)
+    run.finish()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -952,8 +1103,10 @@ def compare(sc, args, base):
     else:
         ref_bin = reference_binary(args.reference_dir, sc["ref"])
         expected = run_scenario(sc, sc["ref"], ref_bin, args.reference_dir, workdir)
-        ours_bin = ref_bin if args.self_test else args.ours
-        ours = run_scenario(sc, "ours", ours_bin, args.reference_dir, workdir)
+        if args.self_test:  # the reference plays ours, with its own label and options
+            ours = run_scenario(sc, sc["ref"], ref_bin, args.reference_dir, workdir)
+        else:
+            ours = run_scenario(sc, "ours", args.ours, args.reference_dir, workdir)
         if sc["expect"] and not args.self_test:
             expected = sc["expect"](expected)
     # A scenario that broke (on either side) proves nothing: it fails even if both broke alike.

@@ -1,0 +1,34 @@
+#include "answer_mailbox.h"
+
+#include "rules/roaming_store.h"
+
+namespace ucspi {
+
+AnswerMailbox::AnswerMailbox(event_base* base) : ready_(event_new(base, -1, 0, &on_ready, this)) {
+  if (!ready_) throw StoreError("mysql: cannot create an event");
+}
+
+void AnswerMailbox::post(LookupDone done, RelayAnswer answer) {
+  if (pending_.empty()) event_active(ready_.get(), 0, 0);
+  pending_.push_back({std::move(done), answer});
+}
+
+void AnswerMailbox::post(std::vector<ReadyAnswer> answers) {
+  for (ReadyAnswer& ready : answers) post(std::move(ready.done), ready.answer);
+}
+
+void AnswerMailbox::on_ready(evutil_socket_t, short, void* self) {
+  static_cast<AnswerMailbox*>(self)->deliver();
+}
+
+void AnswerMailbox::deliver() {
+  std::vector<ReadyAnswer> batch;
+  batch.swap(pending_);
+  std::weak_ptr<bool> alive = alive_;
+  for (ReadyAnswer& ready : batch) {
+    if (alive.expired()) return;  // a callback destroyed the store: drop the rest
+    ready.done(ready.answer);
+  }
+}
+
+}  // namespace ucspi

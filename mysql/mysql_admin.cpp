@@ -1,0 +1,107 @@
+// The tools' side (relay-allow, relay-clear, relay-list): one blocking connection, opened on
+// first use so a tool that only execs on (relay-allow) is not held up by a dead server before
+// it needs it, and bounded by the connect/read/write timeouts set in new_mysql_handle.
+#include <mysql.h>
+#include <mysqld_error.h>
+
+#include "mysql_connect.h"
+#include "mysql_sql.h"
+#include "mysql_statement.h"
+#include "mysql_store.h"
+#include "rules/ip_address.h"
+
+namespace ucspi {
+
+namespace {
+
+class MysqlAdmin final : public RoamingAdmin {
+ public:
+  explicit MysqlAdmin(MysqlConfig config) : config_(std::move(config)) {}
+
+  void record(const std::string& ip, std::int64_t now) override {
+    std::optional<std::string> key = canonical_ip_text(ip);
+    if (!key) throw StoreError("mysql record: not an IP address: " + ip);
+    guarded([&] {
+      ensure_table();
+      Statement(connection(), record_sql(config_.table), "record").bind(*key).bind(now).execute();
+    });
+  }
+
+  std::vector<RoamingEntry> list() override {
+    std::vector<RoamingEntry> entries;
+    guarded([&] {
+      std::string sql = list_sql(config_.table);
+      MYSQL* mysql = connection();
+      if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) {
+        if (mysql_errno(mysql) == ER_NO_SUCH_TABLE) return;  // nobody has logged in yet
+        throw StoreError("mysql list: " + std::string(mysql_error(mysql)));
+      }
+      MysqlResultPtr result(mysql_store_result(mysql));
+      if (!result) throw StoreError("mysql list: " + std::string(mysql_error(mysql)));
+      while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+        RoamingEntry entry{row[0] ? row[0] : "", std::nullopt};
+        if (row[1]) entry.last_login = std::stoll(row[1]);
+        entries.push_back(std::move(entry));
+      }
+    });
+    return entries;
+  }
+
+  std::size_t expire(std::int64_t cutoff) override {
+    std::size_t removed = 0;
+    guarded([&] {
+      try {
+        removed = Statement(connection(), expire_sql(config_.table), "expire").bind(cutoff).execute();
+      } catch (const StatementError& e) {
+        if (e.code() == ER_NO_SUCH_TABLE) return;  // nothing to expire
+        throw;
+      }
+    });
+    return removed;
+  }
+
+ private:
+  MYSQL* connection() {
+    if (!conn_) conn_ = connect_blocking(config_);
+    return conn_.get();
+  }
+
+  // vpopmail's tools create the table on first use; do the same, once per connection.
+  void ensure_table() {
+    if (table_ready_) return;
+    std::string sql = create_table_sql(config_.table);
+    MYSQL* mysql = connection();
+    if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) {
+      throw StoreError("mysql create table " + config_.table + ": " + mysql_error(mysql));
+    }
+    table_ready_ = true;
+  }
+
+  // After any failure the connection may be half-used or dead: drop it so the next call
+  // starts clean instead of hitting "commands out of sync" (the classic patch's retry bug).
+  template <typename Body>
+  void guarded(Body body) {
+    try {
+      body();
+    } catch (...) {
+      conn_.reset();
+      table_ready_ = false;
+      throw;
+    }
+  }
+
+  MysqlConfig config_;
+  MysqlPtr conn_;
+  bool table_ready_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RoamingAdmin> make_mysql_admin(const MysqlConfig& config) {
+  if (!valid_table_name(config.table)) {
+    throw StoreError("mysql: table `" + config.table + "` is not a plain identifier");
+  }
+  return std::make_unique<MysqlAdmin>(config);
+}
+
+}  // namespace ucspi

@@ -1,0 +1,28 @@
+// The SQL text this store sends. The table name comes from the config file and cannot be a bind
+// parameter, so it is validated (identifier characters only) and backquoted; values are bound
+// (admin) or escaped by the server's rules (lookup).
+//
+// Timestamps are compared through CAST(timestamp AS SIGNED) so the same statements work on an
+// INT/BIGINT column and on vpopmail's classic CHAR(12) text column; CAST(NULL) stays NULL, which
+// keeps permanent (NULL) rows out of every `<=` comparison.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ucspi {
+
+// MySQL unquoted-identifier characters [A-Za-z0-9_$], 1..64 long, not all digits.
+bool valid_table_name(std::string_view name);
+
+std::string quoted_table(std::string_view table);
+
+// Wide enough for any RFC 5952 text (at most 45 characters with a dotted tail).
+std::string create_table_sql(std::string_view table);
+std::string record_sql(std::string_view table);   // ? ip, ? now
+std::string list_sql(std::string_view table);     // ip_addr, timestamp-or-NULL
+std::string expire_sql(std::string_view table);   // ? cutoff
+// One column: the row's timestamp, NULL for a permanent row. escaped_ip is already escaped.
+std::string lookup_sql(std::string_view table, std::string_view escaped_ip);
+
+}  // namespace ucspi

@@ -1,0 +1,69 @@
+#include "event_loop.h"
+
+#include <catch2/catch.hpp>
+#include <optional>
+
+namespace ucspi::test {
+
+using Clock = std::chrono::steady_clock;
+
+EventLoop::EventLoop() : base_(event_base_new()) { REQUIRE(base_ != nullptr); }
+
+EventLoop::~EventLoop() {
+  ticker_.reset();
+  event_base_free(base_);
+}
+
+bool EventLoop::run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  auto end = Clock::now() + limit;
+  // A wake-up every 5 ms so the condition is checked even when nothing else happens.
+  LibeventPtr wake(event_new(base_, -1, EV_PERSIST, [](evutil_socket_t, short, void*) {}, nullptr));
+  timeval tv = timeval_of_ms(5);
+  event_add(wake.get(), &tv);
+  while (!done()) {
+    if (Clock::now() >= end) return false;
+    event_base_loop(base_, EVLOOP_ONCE);
+  }
+  return true;
+}
+
+void EventLoop::run_for(std::chrono::milliseconds span) {
+  run_until([] { return false; }, span);
+}
+
+void EventLoop::start_ticker() {
+  ticker_.reset(event_new(base_, -1, EV_PERSIST, &on_tick, this));
+  timeval tv = timeval_of_ms(10);
+  event_add(ticker_.get(), &tv);
+  last_tick_ = Clock::now();
+  max_gap_ = std::chrono::milliseconds(0);
+}
+
+void EventLoop::on_tick(evutil_socket_t, short, void* self) {
+  auto* loop = static_cast<EventLoop*>(self);
+  auto now = Clock::now();
+  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(now - loop->last_tick_);
+  if (gap > loop->max_gap_) loop->max_gap_ = gap;
+  loop->last_tick_ = now;
+}
+
+RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
+                       std::int64_t now, std::chrono::milliseconds limit) {
+  std::optional<RelayAnswer> answer;
+  store.lookup(ip, now, [&answer](RelayAnswer a) { answer = a; });
+  if (!loop.run_until([&answer] { return answer.has_value(); }, limit)) {
+    FAIL("lookup of " << ip << " not answered within " << limit.count() << " ms");
+  }
+  return *answer;
+}
+
+const char* answer_name(RelayAnswer answer) {
+  switch (answer) {
+    case RelayAnswer::relay: return "relay";
+    case RelayAnswer::no_relay: return "no_relay";
+    case RelayAnswer::unavailable: return "unavailable";
+  }
+  return "?";
+}
+
+}  // namespace ucspi::test

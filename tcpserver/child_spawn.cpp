@@ -10,6 +10,20 @@
 namespace ucspi {
 namespace {
 
+// glibc's posix_spawn child sets its two internal signals (32 and 33, below SIGRTMIN) to
+// SIG_IGN while it runs, and an ignored signal stays ignored across exec: the program would
+// start with them ignored, which a forked child of djb's never does. Only signals in the
+// "set to default" mask escape that, and sigaddset() refuses internal signals, so their bits
+// are set directly.
+void add_glibc_internal_signals(sigset_t& set) {
+  static_assert(sizeof(unsigned long) * 8 == 64, "sigset_t words are 64 bits here");
+  auto* words = reinterpret_cast<unsigned long*>(&set);
+  for (int sig = 32; sig < SIGRTMIN; ++sig) {
+    unsigned bit = static_cast<unsigned>(sig - 1);
+    words[bit / 64] |= 1UL << (bit % 64);
+  }
+}
+
 class SpawnSetup {
  public:
   explicit SpawnSetup(int sock) {
@@ -24,6 +38,7 @@ class SpawnSetup {
     sigaddset(&defaults, SIGPIPE);
     sigaddset(&defaults, SIGCHLD);
     sigaddset(&defaults, SIGTERM);
+    add_glibc_internal_signals(defaults);
     posix_spawnattr_setsigmask(&attr_, &none);
     posix_spawnattr_setsigdefault(&attr_, &defaults);
     posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

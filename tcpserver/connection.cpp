@@ -81,7 +81,7 @@ void Connection::on_banner_writable(evutil_socket_t, short, void* self) {
 
 void Connection::start_lookups() {
   if (options_.local_name) {
-    if (!options_.local_name->empty()) local_host_ = *options_.local_name;
+    local_host_ = *options_.local_name;  // djb: -l '' sets TCPLOCALHOST to the empty string
   } else {
     ++pending_;
     const std::uint64_t id = id_;

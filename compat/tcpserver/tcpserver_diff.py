@@ -298,6 +298,15 @@ class Run:
             self.note("%s: %s" % (name, line))
         self.note("%s: %s" % (name, how))
 
+    def ready(self, label, client):
+        """Wait for a `wait`-mode child to say ready; note whether it did."""
+        self.note("%s: %s" % (label, client.read_until(b"ready\n")))
+
+    def release(self, label, client, line=b"go\n"):
+        """Let a `wait`-mode child finish; note how its connection ended."""
+        client.send(line)
+        self.note("%s: %s" % (label, client.read_all()))
+
     def rules(self, text, name="rules.cdb", tcprules="ucspi-tcp"):
         """Compile rules with the reference tcprules (the same cdb for ours and the reference)."""
         prog = Path(self.refdir) / tcprules / "usr/bin/tcprules"
@@ -613,12 +622,12 @@ def s_limit_one_serialises(run):
     """-c 1: a second client waits in the backlog until the first child exits."""
     server = run.start(["-v", "-c", "1"], mode="wait")
     a = server.connect()
-    run.note("A ready: %s" % a.read_until(b"ready\n"))
+    run.ready("A ready", a)
     b = server.connect()
     run.note("B idle while A runs: %s" % b.idle_for(SHORT))
     a.send(b"go\n")
     run.note_client("A", a, a.read_all())
-    run.note("B ready after A: %s" % b.read_until(b"ready\n"))
+    run.ready("B ready after A", b)
     b.send(b"go\n")
     run.note_client("B", b, b.read_all())
     server.settle(ends=2)
@@ -630,16 +639,14 @@ def s_limit_two_status_counts(run):
     """-c 2: status climbs to 2/2 and falls back, one line per change."""
     server = run.start(["-v", "-c", "2"], mode="wait")
     a = server.connect()
-    run.note("A ready: %s" % a.read_until(b"ready\n"))
+    run.ready("A ready", a)
     server.wait_log(r"^tcpserver: ok ", 1)
     b = server.connect()
-    run.note("B ready: %s" % b.read_until(b"ready\n"))
+    run.ready("B ready", b)
     server.wait_log(r"^tcpserver: ok ", 2)
-    a.send(b"a\n")
-    run.note("A: %s" % a.read_all())
+    run.release("A", a, b"a\n")
     server.settle(ends=1)
-    b.send(b"b\n")
-    run.note("B: %s" % b.read_all())
+    run.release("B", b, b"b\n")
     server.settle(ends=2)
     run.finish()
 
@@ -688,7 +695,7 @@ def s_sigterm_leaves_children(run):
     """SIGTERM kills only the parent: a running child still serves its client."""
     server = run.start(["-v"], mode="wait")
     a = server.connect()
-    run.note("A ready: %s" % a.read_until(b"ready\n"))
+    run.ready("A ready", a)
     run.note("exit after SIGTERM: %s" % server.terminate())
     a.send(b"still here\n")
     run.note_client("A", a, a.read_all())
@@ -977,25 +984,22 @@ def s_per_ip_limit_C(run):
     and the same IP once its first connection is gone, are served."""
     server = run.start(["-v", "-c", "10", "-C", "1"], mode="wait")
     a = server.connect()
-    run.note("A ready: %s" % a.read_until(b"ready\n"))
+    run.ready("A ready", a)
     b = server.connect()
     t0 = time.monotonic()
     closed = b.read_all() == "eof" and b.buf == b"" and time.monotonic() - t0 < 1.0
     run.note("B (2nd from 127.0.0.1) closed at once without data: %s" % closed)
     server.wait_log(r"^tcpserver: limit ")
     c = server.connect(source="127.0.0.2")
-    run.note("C (from 127.0.0.2) ready: %s" % c.read_until(b"ready\n"))
+    run.ready("C (from 127.0.0.2) ready", c)
     server.wait_log(r"^tcpserver: ok ", 2)
-    a.send(b"go\n")
-    run.note("A: %s" % a.read_all())
+    run.release("A", a, b"go\n")
     server.settle(ends=1)
     d = server.connect()
-    run.note("D (127.0.0.1 again, after A left) ready: %s" % d.read_until(b"ready\n"))
-    d.send(b"go\n")
-    run.note("D: %s" % d.read_all())
+    run.ready("D (127.0.0.1 again, after A left) ready", d)
+    run.release("D", d, b"go\n")
     server.settle(ends=2)
-    c.send(b"go\n")
-    run.note("C: %s" % c.read_all())
+    run.release("C", c, b"go\n")
     server.settle(ends=3)
     run.finish()
 

@@ -558,6 +558,7 @@ def s_port_line_then_stdout_closed(run):
     ready, _, _ = select.select([server.proc.stdout], [], [], WAIT)
     run.note("stdout after the port line: %r" % (server.proc.stdout.read1(100) if ready
                                                   else "still open"))
+    server.settle()
     run.finish()
 
 

@@ -23,8 +23,11 @@ MysqlPtr new_mysql_handle(const MysqlConfig& config, bool nonblocking) {
   init_library_once();
   MysqlPtr mysql(mysql_init(nullptr));
   if (!mysql) throw StoreError("mysql: out of memory");
-  unsigned connect_s = whole_seconds(config.connect_timeout_ms);
-  unsigned query_s = whole_seconds(config.query_timeout_ms);
+  // On the event loop our own millisecond timers are the deadline; Connector/C's whole-second
+  // timeouts stay one second behind as a backstop, so the outage is reported as ours.
+  unsigned slack = nonblocking ? 1 : 0;
+  unsigned connect_s = whole_seconds(config.connect_timeout_ms) + slack;
+  unsigned query_s = whole_seconds(config.query_timeout_ms) + slack;
   mysql_options(mysql.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_s);
   mysql_options(mysql.get(), MYSQL_OPT_READ_TIMEOUT, &query_s);
   mysql_options(mysql.get(), MYSQL_OPT_WRITE_TIMEOUT, &query_s);

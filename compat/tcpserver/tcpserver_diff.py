@@ -855,6 +855,32 @@ def s_rules_replaced_live(run):
     run.finish()
 
 
+def rewrite_in_place(path, data):
+    """Overwrite a file keeping its inode (as `cp` over it would), unlike tcprules' rename."""
+    with open(path, "r+b") as f:
+        f.truncate(0)
+        f.write(data)
+
+
+@scenario()
+def s_rules_rewritten_in_place(run):
+    """The rules file rewritten in place (same inode, within the same second), first shrinking
+    to a much smaller cdb, then changing only bytes of the same length. djb reopens the file for
+    every connection; a server that keeps it mapped must notice both (and never read past the
+    new end of file)."""
+    run.rules("".join("10.1.%d.%d:deny\n" % (i // 256, i % 256) for i in range(2000)) +
+              '127.0.0.1:allow,WHICH="big"\n')
+    server = run.start(["-v", "-x", "rules.cdb"])
+    run.serve_one(server)
+    run.rules('127.0.0.1:allow,WHICH="one"\n', name="small.cdb")
+    rewrite_in_place(Path(run.workdir) / "rules.cdb", (Path(run.workdir) / "small.cdb").read_bytes())
+    run.serve_one(server, "client2", ends=2)
+    run.rules('127.0.0.1:allow,WHICH="two"\n', name="small.cdb")
+    rewrite_in_place(Path(run.workdir) / "rules.cdb", (Path(run.workdir) / "small.cdb").read_bytes())
+    run.serve_one(server, "client3", ends=3)
+    run.finish()
+
+
 @scenario()
 def s_rules_created_after_start(run):
     """-X with no file at start, then tcprules creates it: the next connection sees it."""

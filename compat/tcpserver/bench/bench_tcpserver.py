@@ -145,6 +145,10 @@ def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
+def load_average():
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def report(args, results, servers):
     ours, ref = servers
     print("\nmedian of %d rounds, %d connections each; child %s; -c %d -b %d"
@@ -184,6 +188,13 @@ def print_goals(ratios, ours):
                                                       verdict(rss_mib <= GOALS["rss_mib"])))
 
 
+def print_load(before, after):
+    """The figures mean little on a busy machine (2 cores): say so next to them."""
+    print("\nload average: %.2f before, %.2f after" % (before, after))
+    if max(before, after) > 1.5:
+        print("WARNING: the machine was busy during the run; ratios are unreliable, run again")
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default="build", help="where bin/ and reference/ are")
@@ -217,6 +228,7 @@ def main():
             print("bench_tcpserver: missing %s" % binary, file=sys.stderr)
             return 2
     print("ours:      %s\nreference: %s" % (args.ours, args.reference))
+    load_before = load_average()
     workdir = tempfile.mkdtemp(prefix="tcpserver-bench-")
     servers = []
     try:
@@ -225,6 +237,7 @@ def main():
         servers.append(Server("reference", args.reference, workdir, args.limit, args.backlog))
         results = measure(args, servers, args.tcpbench)
         report(args, results, servers)
+        print_load(load_before, load_average())
     finally:
         for server in servers:
             server.stop()

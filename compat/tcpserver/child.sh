@@ -41,6 +41,7 @@ case ${1-env} in
   exit3) exit 3 ;;
   kill) kill -9 $$ ;;
   fds) print_fds ;;
+  ids) id ;;
   sockopts)
     # -D sets TCP_NODELAY on the accepted socket; nothing else should be set.
     exec python3 -c 'import socket

@@ -1083,6 +1083,9 @@ def run_scenario(sc, impl, binary, refdir, workdir):
         sc["fn"](run)
     except Exception as e:  # a broken scenario must show, not kill the suite
         run.note("EXCEPTION %s: %s" % (type(e).__name__, e))
+        done = [s for s in run.servers if s.exit_code is not None and s.proc.returncode is not None]
+        run.servers = [s for s in run.servers if s not in done]
+        run.finish()  # the servers' exit and logs (a crash report, say) explain the exception
     finally:
         for server in run.servers:
             if server.proc.poll() is None or server.proc.returncode is None:

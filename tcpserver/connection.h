@@ -55,6 +55,8 @@ class Connection {
   const std::optional<std::string>& remote_info() const { return remote_info_; }
   // The child's environment edits, built once the lookups are done.
   EnvEdits& env() { return env_; }
+  void set_relay_granted(bool granted) { relay_granted_ = granted; }
+  bool relay_granted() const { return relay_granted_; }
 
  private:
   void apply_socket_options();
@@ -82,6 +84,7 @@ class Connection {
   std::unique_ptr<IdentQuery> ident_;
   int pending_ = 0;
   EnvEdits env_;
+  bool relay_granted_ = false;
 };
 
 }  // namespace ucspi

@@ -11,7 +11,6 @@
 
 #include "error_str.h"
 #include "log_lines.h"
-#include "child_spawn.h"
 
 extern char** environ;
 
@@ -22,6 +21,8 @@ constexpr std::string_view dropping = "tcpserver: warning: dropping connection, 
 constexpr int status_deny = 100 << 8;  // what djb's denying child reports: exit 100
 constexpr int status_drop = 111 << 8;  // and a dropping child: exit 111
 constexpr unsigned long accept_batch = 64;
+// Children waiting for a CPU to exec hold a worker each; four keep two cores busy.
+constexpr unsigned spawn_threads = 4;
 
 // Numbers for connections that never get a child (deny, drop): above pid_max, so log readers
 // that pair "pid N" with "end N" never confuse them with a real process.
@@ -76,14 +77,18 @@ Server::Server(const Options& options, event_base* base, UniqueFd listener, cons
   listener_event_.reset(event_new(base_, listener_.get(), EV_READ | EV_PERSIST, &Server::on_listener, this));
   sigchld_event_.reset(evsignal_new(base_, SIGCHLD, &Server::on_sigchld, this));
   backoff_timer_.reset(evtimer_new(base_, &Server::on_backoff_over, this));
+  spawner_ = std::make_unique<SpawnPool>(
+      base_, options_.program, path_env_, spawn_threads,
+      [this](std::uint64_t id, const SpawnOutcome& out) { spawned(id, out); });
   // Kept so that when the process runs out of descriptors, one can be given back at once.
   reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
-Server::~Server() = default;
+// Workers may still be spawning with pointers into connections: stop them first.
+Server::~Server() { spawner_.reset(); }
 
 int Server::run() {
-  if (!listener_event_ || !sigchld_event_ || !backoff_timer_) return 111;
+  if (!listener_event_ || !sigchld_event_ || !backoff_timer_ || !spawner_->ok()) return 111;
   event_add(sigchld_event_.get(), nullptr);
   log_.verbose(status_line(count_, options_.limit));
   update_listener();
@@ -169,9 +174,10 @@ void Server::accept_one(UniqueFd sock, const sockaddr_storage& remote) {
       Endpoint here;
       if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len) == 0)
         present_endpoint(local, options_.v4_as_mapped || peer.ipv6, here);
-      DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip,
-                       std::to_string(here.port), nullptr, peer.ip, nullptr,
-                       std::to_string(peer.port), peer.ipv6};
+      const std::string local_port = std::to_string(here.port);
+      const std::string remote_port = std::to_string(peer.port);
+      DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip, local_port,
+                       nullptr, peer.ip, nullptr, remote_port, peer.ipv6};
       log_.verbose(decision_line("limit", f));
       return;
     }
@@ -228,12 +234,18 @@ void Server::finish_roaming(std::uint64_t id, RelayAnswer answer) {
 }
 
 void Server::spawn(Connection& c, bool relay_granted) {
-  std::vector<char*> envp = c.env().apply(environ);
-  SpawnOutcome out = spawn_child(options_.program, envp.data(), c.fd(), path_env_);
+  c.set_relay_granted(relay_granted);
+  spawner_->submit(c.id(), c.env().apply(environ), c.fd());
+}
+
+void Server::spawned(std::uint64_t id, const SpawnOutcome& out) {
+  Connection* found = find(id);
+  if (!found) return;
+  Connection& c = *found;
   if (out.pid < 0 && out.fork_failed) {
     log_.warn(std::string(dropping) + "unable to fork: " + error_str(out.error) + "\n");
     const std::string ip = c.remote().canonical;
-    connections_.erase(c.id());
+    connections_.erase(id);
     release_slot(ip);
     start_backoff();  // RLIMIT_NPROC or memory: give the children time to exit
     return;
@@ -247,11 +259,20 @@ void Server::spawn(Connection& c, bool relay_granted) {
     log_.verbose(end_line(pid, status_drop));
     return close_without_child(c);
   }
-  if (relay_granted)
+  if (c.relay_granted())
     log_.verbose("tcpserver: relay " + std::to_string(pid) + " " + c.remote().ip + " by " +
                  roaming_.name + "\n");
-  children_.emplace(out.pid, Child{c.remote().canonical});
-  connections_.erase(c.id());  // closes our copy of the socket
+  std::string ip = c.remote().canonical;
+  connections_.erase(id);  // closes our copy of the socket
+  auto early = early_exits_.find(out.pid);
+  if (early == early_exits_.end()) {
+    children_.emplace(out.pid, Child{std::move(ip)});
+    return;
+  }
+  // The child was reaped before its spawn was reported: finish it now, in log order.
+  log_.verbose(end_line(pid, early->second));
+  early_exits_.erase(early);
+  release_slot(ip);
 }
 
 void Server::log_decision(Connection& c, std::string_view verdict, unsigned long pid) {
@@ -297,9 +318,13 @@ void Server::on_sigchld(evutil_socket_t, short, void* self) {
   int status = 0;
   pid_t pid;
   while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-    s->log_.verbose(end_line(static_cast<unsigned long>(pid), status));
     auto it = s->children_.find(pid);
-    if (it == s->children_.end()) continue;
+    if (it == s->children_.end()) {
+      // Spawned by a worker whose report has not been delivered yet: spawned() finishes it.
+      s->early_exits_.emplace(pid, status);
+      continue;
+    }
+    s->log_.verbose(end_line(static_cast<unsigned long>(pid), status));
     std::string ip = std::move(it->second.ip);
     s->children_.erase(it);
     s->release_slot(ip);

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "resolver.h"
 #include "roaming_store.h"
+#include "spawn_pool.h"
 #include "rules_gate.h"
 #include "unique_fd.h"
 
@@ -57,6 +58,7 @@ class Server final : public ConnectionOwner {
   void decide(Connection& c);
   void finish_roaming(std::uint64_t id, RelayAnswer answer);
   void spawn(Connection& c, bool relay_granted);
+  void spawned(std::uint64_t id, const SpawnOutcome& out);
   void log_decision(Connection& c, std::string_view verdict, unsigned long pid);
   void close_without_child(Connection& c);
   void start_backoff();
@@ -71,6 +73,7 @@ class Server final : public ConnectionOwner {
   RoamingSetup roaming_;
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<RulesGate> rules_;
+  std::unique_ptr<SpawnPool> spawner_;
   EventPtr listener_event_;
   EventPtr sigchld_event_;
   EventPtr backoff_timer_;
@@ -84,6 +87,7 @@ class Server final : public ConnectionOwner {
   const char* path_env_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<pid_t, Child> children_;
+  std::unordered_map<pid_t, int> early_exits_;  // reaped before their spawn was reported
   std::unordered_map<std::string, unsigned long> per_ip_;
 };
 

@@ -49,7 +49,7 @@ std::optional<std::string> cidr_key(std::string_view address) {
   std::size_t slash = address.find('/');
   std::string_view network = address.substr(0, slash);
   std::string_view bits = address.substr(slash + 1);
-  if (bits.empty() || bits.size() > 3 || !all_digits(bits)) return std::nullopt;
+  if (network.empty() || bits.empty() || bits.size() > 3 || !all_digits(bits)) return std::nullopt;
   auto prefix = static_cast<unsigned>(scan_digits(bits));
   if (contains(network, ':')) {
     auto ip = parse_ip6(network);

@@ -1,5 +1,7 @@
 #include "rule_line.h"
 
+#include "ip_address.h"
+
 namespace ucspi {
 namespace {
 
@@ -16,13 +18,38 @@ bool starts_with_verb(std::string_view rest) {
   return rest.starts_with("allow") || rest.starts_with("deny");
 }
 
-// djb ends the address at the first ':'; fefe at the first ':' followed by allow/deny.
-// The two agree on every line djb accepts, and fefe's lets IPv6 keys contain ':'.
-// Returns npos when a ':' exists but none is followed by a verb (fefe's tcprules hangs there).
+bool ipv6_text_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+         c == '.' || c == '-';  // '-': a djb range in a v4-mapped tail, ::ffff:1.2.3.1-3
+}
+
+// An address that may contain ':' (fefe's syntax): after an optional "info@", an IPv6 address,
+// an IPv6 prefix ending in ':' or '.', or an IPv6 CIDR. Anything else with a ':' in it is a
+// typo (say "1.2.3.4:bad:allow"), which djb refuses and so do we.
+bool is_ipv6_address_text(std::string_view address) {
+  std::size_t at = address.rfind('@');
+  if (at != std::string_view::npos) address.remove_prefix(at + 1);
+  std::size_t slash = address.find('/');
+  std::string_view ip = address.substr(0, slash);
+  if (ip.empty()) return false;
+  for (char c : ip)
+    if (!ipv6_text_char(c)) return false;
+  if (slash != std::string_view::npos) return true;  // rule_keys checks the CIDR itself
+  if (ip.find('-') != std::string_view::npos) return ip.starts_with(':');
+  return ip.back() == ':' || ip.back() == '.' || parse_ip6(ip).has_value();
+}
+
+// djb ends the address at the first ':'. fefe ends it at the first ':' followed by allow or
+// deny, so that IPv6 keys can contain ':'. The two agree on every line djb accepts; we take
+// fefe's later colon only for an address that really is IPv6 text.
+// Returns npos for a line with a ':' but no usable address end (fefe's tcprules hangs there).
 std::size_t find_address_end(std::string_view line) {
-  for (std::size_t colon = line.find(':'); colon != std::string_view::npos;
+  std::size_t first = line.find(':');
+  if (starts_with_verb(line.substr(first + 1))) return first;
+  for (std::size_t colon = line.find(':', first + 1); colon != std::string_view::npos;
        colon = line.find(':', colon + 1)) {
-    if (starts_with_verb(line.substr(colon + 1))) return colon;
+    if (starts_with_verb(line.substr(colon + 1)) && is_ipv6_address_text(line.substr(0, colon)))
+      return colon;
   }
   return std::string_view::npos;
 }

@@ -355,7 +355,8 @@ def ipv6_line(rng: random.Random) -> Line:
         v4 = random_ip(rng)
         return v6_rule(rng, v4, [Client(v4), Client(random_ip(rng))])
     if kind == 5:
-        return v6_rule(rng, rng.choice(["a:b", "x:y:z"]), [Client("a:b"), Client(ip)])
+        # A djb range in a v4-mapped tail, as -6 clients are looked up.
+        return v6_rule(rng, "::ffff:1.2.3.1-3", [Client("::ffff:1.2.3.2"), Client(ip)])
     if kind == 6:
         # '::allow' gives the key ':', ':::allow' the key '::' (spec 7.1).
         return Line(rng.choice([b"::allow", b":::allow", b":::deny", b"::deny"]) +

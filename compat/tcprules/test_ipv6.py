@@ -28,7 +28,6 @@ HANG_TIMEOUT = 5.0
 FIXED_RULES = b"""::1:allow,a="1"
 2001:db8:::deny
 :::allow,b="2"
-a:b:allow,c="3"
 ::allow,d="4"
 joe@::1:allow,e="5"
 @::1:allow,e="empty-info"

@@ -74,4 +74,10 @@ TEST_CASE("a slash that is no CIDR stays a literal key, with a warning", "[rules
   REQUIRE(expand_address("10.0.0.0/33", out));
   CHECK(out.keys == Keys{"10.0.0.0/33"});
   CHECK_FALSE(out.warning.empty());
+  for (const char* literal : {"/24", "/0", "10.0.0.0/", "10.0.0.0/x", "1.2.3.4.5/8"}) {
+    INFO(literal);
+    REQUIRE(expand_address(literal, out));
+    CHECK(out.keys == Keys{literal});
+    CHECK_FALSE(out.warning.empty());
+  }
 }

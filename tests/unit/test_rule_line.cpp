@@ -85,3 +85,18 @@ TEST_CASE("lines fefe's tcprules hangs on are parse errors", "[rules][parser][ip
   CHECK(parse("a:b\n", r) == LineKind::bad);
   CHECK(parse("2001:db8::1: deny\n", r) == LineKind::bad);
 }
+
+TEST_CASE("a later colon ends the address only for IPv6 text", "[rules][parser][ipv6]") {
+  RuleLine r;
+  CHECK(parse("a:b:allow\n", r) == LineKind::bad);
+  CHECK(parse("1.2.3.4:bad:allow\n", r) == LineKind::bad);
+  CHECK(parse("x: :deny\n", r) == LineKind::bad);
+  REQUIRE(parse("joe@2001:db8::1:deny\n", r) == LineKind::rule);
+  CHECK(r.address == "joe@2001:db8::1");
+  REQUIRE(parse("::ffff:1.2.3.1-3:allow\n", r) == LineKind::rule);
+  CHECK(r.address == "::ffff:1.2.3.1-3");
+  REQUIRE(parse("2001:db8::/32:deny\n", r) == LineKind::rule);
+  CHECK(r.address == "2001:db8::/32");
+  REQUIRE(parse("a::allow\n", r) == LineKind::rule);
+  CHECK(r.address == "a:");
+}

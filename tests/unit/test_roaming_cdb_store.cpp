@@ -1,0 +1,151 @@
+// What only the embedded cdb store does: its file format, corrupt files, the writers' lock.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "cdb_file.h"
+#include "roaming_cdb_file.h"
+#include "roaming_cdb_store.h"
+#include "test_roaming_support.h"
+#include "unique_fd.h"
+
+using namespace ucspi;
+using namespace ucspi::test;
+
+namespace {
+
+constexpr std::int64_t now = 1'700'000'000;
+
+using Records = std::vector<std::pair<std::string, std::string>>;
+
+Records records_of(const std::string& path) {
+  CdbReader cdb;
+  REQUIRE(cdb.open(path.c_str()) == 0);
+  Records records;
+  REQUIRE(cdb.for_each([&](std::string_view key, std::string_view data) {
+    records.emplace_back(key, data);
+    return true;
+  }) == 0);
+  return records;
+}
+
+// A plain cdb with the given records, as tcprules or cdbmake would write it.
+void write_cdb(const std::string& path, const Records& records) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  REQUIRE(fd);
+  CdbWriter writer(fd.get());
+  for (const auto& [key, data] : records) REQUIRE(writer.add(key, data));
+  REQUIRE(writer.finish());
+}
+
+}  // namespace
+
+TEST_CASE("the file holds the marker, then IP -> decimal Unix seconds", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = make_cdb_admin(path);
+  admin->record("10.1.2.3", now);
+  admin->record("2001:db8::1", now + 100);
+  CHECK(records_of(path) == Records{{"", "ucspi-relay roaming 1"},
+                                    {"10.1.2.3", "1700000000"},
+                                    {"2001:db8::1", "1700000100"}});
+  // Writers leave no temp file behind; the lock file stays for the next writer.
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"roaming.cdb", "roaming.cdb.lock"});
+}
+
+TEST_CASE("a file built by another tool in the documented format is read", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_cdb(path, {{"", "ucspi-relay roaming 1"}, {"10.0.0.1", std::to_string(now - 10)}});
+  auto lookup = make_cdb_lookup(path, 1800);
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+}
+
+TEST_CASE("a corrupt or foreign file is unavailable, never relay", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto lookup = make_cdb_lookup(path, 1800);
+  auto admin = make_cdb_admin(path);
+
+  SECTION("random bytes, short") { write_file(path, "not a cdb"); }
+  SECTION("random bytes, longer than a cdb header") { write_file(path, std::string(5000, '\xff')); }
+  SECTION("a tcp.smtp.cdb given by mistake") {
+    write_cdb(path, {{"10.0.0.1", "+RELAYCLIENT="}, {"", "+"}});
+  }
+  SECTION("a directory") { ::mkdir(path.c_str(), 0755); }
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::unavailable);
+  CHECK_THROWS_AS(admin->list(), StoreError);
+  CHECK_THROWS_AS(admin->record("10.0.0.9", now), StoreError);
+  CHECK_THROWS_AS(admin->expire(now), StoreError);
+}
+
+TEST_CASE("writers refuse to overwrite a file that is not a roaming cdb", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "tcp.smtp.cdb";
+  write_cdb(path, {{"127.", "+RELAYCLIENT="}});
+  const std::string before = read_file(path);
+  CHECK_THROWS_WITH(make_cdb_admin(path)->record("10.0.0.1", now),
+                    Catch::Contains("is not a roaming cdb"));
+  CHECK(read_file(path) == before);
+}
+
+TEST_CASE("a record with a bad time is unavailable for that IP", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_cdb(path, {{"", "ucspi-relay roaming 1"},
+                   {"10.0.0.1", "17000x"},
+                   {"10.0.0.2", "-5"},
+                   {"10.0.0.3", std::to_string(now)}});
+  auto lookup = make_cdb_lookup(path, 1800);
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::unavailable);
+  CHECK(answer_of(*lookup, "10.0.0.2", now) == RelayAnswer::unavailable);
+  CHECK(answer_of(*lookup, "10.0.0.3", now) == RelayAnswer::relay);
+  CHECK_THROWS_WITH(make_cdb_admin(path)->list(), Catch::Contains("corrupt"));
+}
+
+TEST_CASE("a lookup recovers when the file is repaired or removed", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto lookup = make_cdb_lookup(path, 1800);
+  write_file(path, "garbage");
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::unavailable);
+  ::unlink(path.c_str());
+  make_cdb_admin(path)->record("10.0.0.1", now);
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+  ::unlink(path.c_str());
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::no_relay);
+}
+
+TEST_CASE("a writer gives up when the lock stays busy", "[roaming][cdb][lock]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  UniqueFd holder(::open((path + ".lock").c_str(), O_RDONLY | O_CREAT, 0644));
+  REQUIRE(::flock(holder.get(), LOCK_EX) == 0);
+  CdbWriterOptions options;
+  options.lock_wait = std::chrono::milliseconds(100);
+  auto admin = make_cdb_admin(path, options);
+  CHECK_THROWS_WITH(admin->record("10.0.0.1", now), Catch::Contains("unable to lock") &&
+                                                        Catch::Contains("timed out"));
+  CHECK_THROWS_WITH(admin->expire(now), Catch::Contains("timed out"));
+  holder.reset();
+  admin->record("10.0.0.1", now);
+  CHECK(admin->list().size() == 1);
+}
+
+TEST_CASE("expire with nothing to drop leaves the file alone", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = make_cdb_admin(path);
+  admin->record("10.0.0.1", now);
+  const ino_t inode = stat_of(path).st_ino;
+  CHECK(admin->expire(now - 1800) == 0);
+  CHECK(stat_of(path).st_ino == inode);
+}

@@ -1,0 +1,18 @@
+// relay-clear [ -s store ] [ -w seconds ]
+// Removes roaming entries whose last login is at least the window old (default 1800 s, or a
+// MySQL config's `time`); permanent entries stay. vpopmail's clearopensmtp for our stores;
+// run it from cron. Quiet on success; 100 usage or bad store name, 111 store failure.
+#include "messages.h"
+#include "tool_args.h"
+
+using namespace ucspi;
+
+int main(int argc, char** argv) {
+  AdminArgs args = parse_admin_args(argc, argv, "relay-clear", "relay-clear [ -s store ] [ -w seconds ]");
+  try {
+    open_admin(args.spec)->expire(unix_now() - args.window);
+  } catch (const StoreError& e) {
+    die(111, {"relay-clear: fatal: ", e.what()});
+  }
+  return 0;
+}

@@ -1,0 +1,62 @@
+// relay-list [ -s store ] [ -w seconds ]
+// One line per roaming entry, sorted by address: "IP AGE STATE", AGE = seconds since the last
+// login (or "permanent"), STATE = "relay" or "expired" against the window (default 1800 s, or
+// a MySQL config's `time`), e.g.
+//   10.1.2.3 42 relay
+//   2001:db8::1 4000 expired
+// Exit 100 usage or bad store name, 111 store or output failure.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+#include "error_str.h"
+#include "messages.h"
+#include "roaming_time.h"
+#include "tool_args.h"
+
+using namespace ucspi;
+
+namespace {
+
+std::string entry_line(const RoamingEntry& entry, std::int64_t now, std::int64_t window) {
+  std::string line = entry.ip + ' ';
+  bool relay = true;
+  if (entry.last_login) {
+    line += std::to_string(now - *entry.last_login);
+    relay = within_window(*entry.last_login, now, window);
+  } else {
+    line += "permanent";
+  }
+  line += relay ? " relay\n" : " expired\n";
+  return line;
+}
+
+void write_all(std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(1, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) die(111, {"relay-list: fatal: unable to write output: ", error_str(errno)});
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  AdminArgs args = parse_admin_args(argc, argv, "relay-list", "relay-list [ -s store ] [ -w seconds ]");
+  std::vector<RoamingEntry> entries;
+  try {
+    entries = open_admin(args.spec)->list();
+  } catch (const StoreError& e) {
+    die(111, {"relay-list: fatal: ", e.what()});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const RoamingEntry& a, const RoamingEntry& b) { return a.ip < b.ip; });
+  const std::int64_t now = unix_now();
+  std::string out;
+  for (const RoamingEntry& entry : entries) out += entry_line(entry, now, args.window);
+  write_all(out);
+  return 0;
+}

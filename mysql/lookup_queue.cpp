@@ -4,8 +4,7 @@
 
 namespace ucspi {
 
-RelayAnswer relay_decision(const std::vector<std::optional<std::int64_t>>& stamps, std::int64_t now,
-                           std::int64_t window) {
+RelayAnswer relay_decision(const Stamps& stamps, std::int64_t now, std::int64_t window) {
   for (const auto& stamp : stamps) {
     if (!stamp || *stamp > now - window) return RelayAnswer::relay;
   }
@@ -16,68 +15,76 @@ void LookupQueue::add(const std::string& ip, std::int64_t now, SteadyTime deadli
                       LookupDone done) {
   Waiter waiter{now, deadline, std::move(done)};
   ++waiting_;
-  if (flight_ && flight_->ip == ip) {
-    flight_->waiters.push_back(std::move(waiter));
-  } else if (auto it = by_ip_.find(ip); it != by_ip_.end()) {
-    it->second->waiters.push_back(std::move(waiter));
+  if (auto flying = flight_.find(ip); flying != flight_.end()) {
+    flying->second.push_back(std::move(waiter));
+  } else if (auto queued = queued_by_ip_.find(ip); queued != queued_by_ip_.end()) {
+    queued->second->second.push_back(std::move(waiter));
   } else {
-    queued_.push_back(Batch{ip, {}});
-    queued_.back().waiters.push_back(std::move(waiter));
-    by_ip_.emplace(ip, std::prev(queued_.end()));
+    queued_.emplace_back(ip, Waiters{});
+    queued_.back().second.push_back(std::move(waiter));
+    queued_by_ip_.emplace(ip, std::prev(queued_.end()));
   }
 }
 
-const std::string& LookupQueue::start_next() {
-  by_ip_.erase(queued_.front().ip);
-  flight_ = std::move(queued_.front());
-  queued_.pop_front();
-  return flight_->ip;
+std::vector<std::string> LookupQueue::start_next(std::size_t max_ips) {
+  std::vector<std::string> ips;
+  while (!queued_.empty() && ips.size() < max_ips) {
+    auto& [ip, waiters] = queued_.front();
+    queued_by_ip_.erase(ip);
+    ips.push_back(ip);
+    flight_.emplace(ip, std::move(waiters));
+    queued_.pop_front();
+  }
+  return ips;
 }
 
-std::vector<ReadyAnswer> LookupQueue::finish(const std::vector<std::optional<std::int64_t>>& stamps,
-                                             std::int64_t window) {
+std::vector<ReadyAnswer> LookupQueue::finish(const RowsByIp& rows, std::int64_t window) {
+  static const Stamps none;
   std::vector<ReadyAnswer> out;
-  if (!flight_) return out;
-  for (Waiter& waiter : flight_->waiters) {
-    out.push_back({std::move(waiter.done), relay_decision(stamps, waiter.now, window)});
+  for (auto& [ip, waiters] : flight_) {
+    auto found = rows.find(ip);
+    const Stamps& stamps = found == rows.end() ? none : found->second;
+    for (Waiter& waiter : waiters) {
+      out.push_back({std::move(waiter.done), relay_decision(stamps, waiter.now, window)});
+    }
+    waiting_ -= waiters.size();
   }
-  waiting_ -= flight_->waiters.size();
-  flight_.reset();
+  flight_.clear();
   return out;
 }
 
-void LookupQueue::take_unavailable(Batch& batch, std::vector<ReadyAnswer>& out) {
-  for (Waiter& waiter : batch.waiters) out.push_back({std::move(waiter.done), RelayAnswer::unavailable});
-  waiting_ -= batch.waiters.size();
-  batch.waiters.clear();
+void LookupQueue::take_unavailable(Waiters& waiters, std::vector<ReadyAnswer>& out) {
+  for (Waiter& waiter : waiters) out.push_back({std::move(waiter.done), RelayAnswer::unavailable});
+  waiting_ -= waiters.size();
+  waiters.clear();
 }
 
 std::vector<ReadyAnswer> LookupQueue::fail_all() {
   std::vector<ReadyAnswer> out;
-  if (flight_) take_unavailable(*flight_, out);
-  flight_.reset();
-  for (Batch& batch : queued_) take_unavailable(batch, out);
+  for (auto& [ip, waiters] : flight_) take_unavailable(waiters, out);
+  flight_.clear();
+  for (auto& [ip, waiters] : queued_) take_unavailable(waiters, out);
   queued_.clear();
-  by_ip_.clear();
+  queued_by_ip_.clear();
   return out;
 }
 
-void LookupQueue::expire_batch(Batch& batch, SteadyTime now, std::vector<ReadyAnswer>& out) {
-  auto late = std::stable_partition(batch.waiters.begin(), batch.waiters.end(),
+void LookupQueue::expire_waiters(Waiters& waiters, SteadyTime now, std::vector<ReadyAnswer>& out) {
+  auto late = std::stable_partition(waiters.begin(), waiters.end(),
                                     [now](const Waiter& w) { return w.deadline > now; });
-  for (auto it = late; it != batch.waiters.end(); ++it) {
+  for (auto it = late; it != waiters.end(); ++it) {
     out.push_back({std::move(it->done), RelayAnswer::unavailable});
   }
-  batch.waiters.erase(late, batch.waiters.end());
+  waiters.erase(late, waiters.end());
 }
 
 std::vector<ReadyAnswer> LookupQueue::expire(SteadyTime now) {
   std::vector<ReadyAnswer> out;
-  if (flight_) expire_batch(*flight_, now, out);
+  for (auto& [ip, waiters] : flight_) expire_waiters(waiters, now, out);
   for (auto it = queued_.begin(); it != queued_.end();) {
-    expire_batch(*it, now, out);
-    if (it->waiters.empty()) {
-      by_ip_.erase(it->ip);
+    expire_waiters(it->second, now, out);
+    if (it->second.empty()) {
+      queued_by_ip_.erase(it->first);
       it = queued_.erase(it);
     } else {
       ++it;
@@ -89,13 +96,13 @@ std::vector<ReadyAnswer> LookupQueue::expire(SteadyTime now) {
 
 std::optional<SteadyTime> LookupQueue::next_deadline() const {
   std::optional<SteadyTime> earliest;
-  auto consider = [&earliest](const Batch& batch) {
-    for (const Waiter& w : batch.waiters) {
+  auto consider = [&earliest](const Waiters& waiters) {
+    for (const Waiter& w : waiters) {
       if (!earliest || w.deadline < *earliest) earliest = w.deadline;
     }
   };
-  if (flight_) consider(*flight_);
-  for (const Batch& batch : queued_) consider(batch);
+  for (const auto& [ip, waiters] : flight_) consider(waiters);
+  for (const auto& [ip, waiters] : queued_) consider(waiters);
   return earliest;
 }
 

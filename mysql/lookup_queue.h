@@ -1,9 +1,11 @@
 // The lookups waiting for the one connection: FIFO by first arrival, identical IPs coalesced
-// into one batch (also onto the batch already in flight), every waiter with its own deadline,
+// into one batch (also onto a batch already in flight), every waiter with its own deadline,
 // and a bound on how many may wait. Pure bookkeeping: no I/O, no clock of its own.
 //
-// The query returns the row's timestamp rather than a yes/no, so waiters that asked with
-// different `now` values can share one query and still each get the exact answer.
+// One query answers up to `max_ips` distinct IPs (WHERE ip_addr IN (...)), so a slow or
+// distant server costs one round trip per burst rather than one per connection. The query
+// returns the rows' timestamps rather than a yes/no, so waiters that asked with different
+// `now` values can share it and still each get the exact answer.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,9 @@ namespace ucspi {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 using LookupDone = std::function<void(RelayAnswer)>;
+// Timestamps of the rows found per IP; nullopt = a permanent (NULL) row.
+using Stamps = std::vector<std::optional<std::int64_t>>;
+using RowsByIp = std::unordered_map<std::string, Stamps>;
 
 // One answer ready to be delivered.
 struct ReadyAnswer {
@@ -29,8 +34,7 @@ struct ReadyAnswer {
 };
 
 // Relay iff a row is permanent (nullopt) or younger than the window.
-RelayAnswer relay_decision(const std::vector<std::optional<std::int64_t>>& stamps, std::int64_t now,
-                           std::int64_t window);
+RelayAnswer relay_decision(const Stamps& stamps, std::int64_t now, std::int64_t window);
 
 class LookupQueue {
  public:
@@ -42,18 +46,16 @@ class LookupQueue {
   void add(const std::string& ip, std::int64_t now, SteadyTime deadline, LookupDone done);
 
   bool has_queued() const { return !queued_.empty(); }
-  bool in_flight() const { return flight_.has_value(); }
   std::size_t waiting() const { return waiting_; }
 
-  // Moves the oldest queued batch into flight and returns its IP.
-  const std::string& start_next();
-  // The in-flight query answered with these rows' timestamps.
-  std::vector<ReadyAnswer> finish(const std::vector<std::optional<std::int64_t>>& stamps,
-                                  std::int64_t window);
+  // Moves the oldest queued batches, at most max_ips, into flight and returns their IPs.
+  std::vector<std::string> start_next(std::size_t max_ips);
+  // The in-flight query answered: IPs absent from `rows` have no row.
+  std::vector<ReadyAnswer> finish(const RowsByIp& rows, std::int64_t window);
   // Everything, in flight and queued, answers `unavailable`.
   std::vector<ReadyAnswer> fail_all();
-  // Waiters whose deadline is at or before `now` answer `unavailable`. An emptied in-flight
-  // batch stays in flight (its query is still on the wire) and simply answers nobody.
+  // Waiters whose deadline is at or before `now` answer `unavailable`. Emptied in-flight
+  // batches stay in flight (their query is still on the wire) and simply answer nobody.
   std::vector<ReadyAnswer> expire(SteadyTime now);
   std::optional<SteadyTime> next_deadline() const;
 
@@ -63,19 +65,16 @@ class LookupQueue {
     SteadyTime deadline;
     LookupDone done;
   };
-  struct Batch {
-    std::string ip;
-    std::vector<Waiter> waiters;
-  };
+  using Waiters = std::vector<Waiter>;
 
-  static void expire_batch(Batch& batch, SteadyTime now, std::vector<ReadyAnswer>& out);
-  void take_unavailable(Batch& batch, std::vector<ReadyAnswer>& out);
+  void take_unavailable(Waiters& waiters, std::vector<ReadyAnswer>& out);
+  static void expire_waiters(Waiters& waiters, SteadyTime now, std::vector<ReadyAnswer>& out);
 
   std::size_t limit_;
   std::size_t waiting_ = 0;
-  std::optional<Batch> flight_;
-  std::list<Batch> queued_;
-  std::unordered_map<std::string, std::list<Batch>::iterator> by_ip_;
+  std::unordered_map<std::string, Waiters> flight_;
+  std::list<std::pair<std::string, Waiters>> queued_;
+  std::unordered_map<std::string, decltype(queued_)::iterator> queued_by_ip_;
 };
 
 }  // namespace ucspi

@@ -46,9 +46,13 @@ std::string expire_sql(std::string_view table) {
   return cat({"DELETE FROM ", quoted_table(table), " WHERE CAST(timestamp AS SIGNED) <= ?"});
 }
 
-std::string lookup_sql(std::string_view table, std::string_view escaped_ip) {
-  return cat({"SELECT CAST(timestamp AS SIGNED) FROM ", quoted_table(table), " WHERE ip_addr = '",
-              escaped_ip, "'"});
+std::string lookup_sql(std::string_view table, const std::vector<std::string>& escaped_ips) {
+  std::string sql = cat({"SELECT ip_addr, CAST(timestamp AS SIGNED) FROM ", quoted_table(table),
+                         " WHERE ip_addr IN ("});
+  for (std::size_t i = 0; i < escaped_ips.size(); ++i) {
+    sql += cat({i ? ", '" : "'", escaped_ips[i], "'"});
+  }
+  return sql + ")";
 }
 
 }  // namespace ucspi

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ucspi {
 
@@ -22,7 +23,8 @@ std::string create_table_sql(std::string_view table);
 std::string record_sql(std::string_view table);   // ? ip, ? now
 std::string list_sql(std::string_view table);     // ip_addr, timestamp-or-NULL
 std::string expire_sql(std::string_view table);   // ? cutoff
-// One column: the row's timestamp, NULL for a permanent row. escaped_ip is already escaped.
-std::string lookup_sql(std::string_view table, std::string_view escaped_ip);
+// Columns ip_addr and timestamp (NULL for a permanent row) of the rows for these IPs, which
+// are already escaped; at least one.
+std::string lookup_sql(std::string_view table, const std::vector<std::string>& escaped_ips);
 
 }  // namespace ucspi

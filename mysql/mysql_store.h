@@ -43,7 +43,8 @@ MysqlConfig load_mysql_config(const std::string& path);
 using MysqlLogSink = std::function<void(std::string_view line)>;
 
 // tcpserver's side: one persistent nonblocking connection driven by `base`; lookups are
-// queued FIFO (identical IPs coalesced) and each answers within query_timeout_ms.
+// queued FIFO (identical IPs coalesced, up to 100 distinct IPs asked per query) and each
+// answers within query_timeout_ms.
 // Connects lazily on the first lookup; never blocks. `window` is the relay window in seconds.
 // The object must be destroyed before `base`; no callback runs after destruction.
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,

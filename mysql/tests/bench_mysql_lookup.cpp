@@ -9,8 +9,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -54,11 +56,23 @@ class DelayProxy {
     socklen_t len = sizeof any;
     getsockname(evconnlistener_get_fd(listener_), reinterpret_cast<sockaddr*>(&any), &len);
     port_ = ntohs(any.sin_port);
+    // libevent here is built without locking, so the other thread stops the loop through a
+    // pipe the loop itself watches, not with event_base_loopbreak().
+    if (pipe2(stop_pipe_, O_CLOEXEC) != 0) throw StoreError("proxy: pipe failed");
+    stop_.reset(event_new(base_, stop_pipe_[0], EV_READ,
+                          [](evutil_socket_t, short, void* b) {
+                            event_base_loopbreak(static_cast<event_base*>(b));
+                          },
+                          base_));
+    event_add(stop_.get(), nullptr);
     thread_ = std::thread([this] { event_base_dispatch(base_); });
   }
   ~DelayProxy() {
-    event_base_loopbreak(base_);
+    [[maybe_unused]] ssize_t n = write(stop_pipe_[1], "x", 1);
     thread_.join();
+    stop_.reset();
+    close(stop_pipe_[0]);
+    close(stop_pipe_[1]);
     pairs_.clear();
     evconnlistener_free(listener_);
     event_base_free(base_);
@@ -146,6 +160,8 @@ class DelayProxy {
   sockaddr_in upstream_{};
   evconnlistener* listener_ = nullptr;
   unsigned port_ = 0;
+  int stop_pipe_[2] = {-1, -1};
+  LibeventPtr stop_;
   std::list<std::unique_ptr<Pair>> pairs_;
   std::thread thread_;
 };
@@ -241,6 +257,7 @@ int main(int argc, char** argv) {
           concurrency, delay_ms, count, elapsed, count / elapsed,
           percentile(run.latencies_us, 0.50), percentile(run.latencies_us, 0.99),
           percentile(run.latencies_us, 1.0), run.relays, run.no_relays, run.unavailable);
+      std::fflush(stdout);
     }
     event_base_free(base);
   } catch (const StoreError& e) {

@@ -27,6 +27,9 @@ MysqlConfig seeded(MysqlConfig config, const std::string& stem, bool classic) {
   admin->record("::1", kNow - 5);
   admin->record("2001:db8::7", kNow - 10);
   exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('192.0.2.9', NULL)");
+  // Another writer's uppercase IPv6 text: the column matches it case-insensitively.
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('2001:DB8::AB', '" +
+                       std::to_string(kNow - 30) + "')");
   return config;
 }
 
@@ -41,6 +44,7 @@ void check_answers(const MysqlConfig& config) {
   CHECK(lookup_now(loop, *store, "2001:db8::7", kNow) == RelayAnswer::relay);
   CHECK(lookup_now(loop, *store, "2001:db8:0:0::7", kNow) == RelayAnswer::relay);  // canonicalised
   CHECK(lookup_now(loop, *store, "::ffff:10.1.1.1", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "2001:db8::ab", kNow) == RelayAnswer::relay);
   CHECK(lookup_now(loop, *store, "192.0.2.9", kNow + 10 * 365 * 86400) == RelayAnswer::relay);
   CHECK(lookup_now(loop, *store, "10.1.1.1", kNow + kWindow) == RelayAnswer::no_relay);
   CHECK(lookup_now(loop, *store, "", kNow) == RelayAnswer::no_relay);

@@ -20,7 +20,8 @@ TEST_CASE("sql: table names are plain identifiers only") {
 TEST_CASE("sql: statements quote the table and cast the timestamp") {
   CHECK(record_sql("relay") == "REPLACE INTO `relay` (ip_addr, timestamp) VALUES (?, ?)");
   CHECK(expire_sql("relay") == "DELETE FROM `relay` WHERE CAST(timestamp AS SIGNED) <= ?");
-  CHECK(lookup_sql("relay", "10.0.0.1") ==
-        "SELECT CAST(timestamp AS SIGNED) FROM `relay` WHERE ip_addr = '10.0.0.1'");
+  CHECK(lookup_sql("relay", {"10.0.0.1"}) ==
+        "SELECT ip_addr, CAST(timestamp AS SIGNED) FROM `relay` WHERE ip_addr IN ('10.0.0.1')");
+  CHECK(lookup_sql("relay", {"10.0.0.1", "::1"}).ends_with(" IN ('10.0.0.1', '::1')"));
   CHECK(create_table_sql("relay").find("ip_addr VARCHAR(64) NOT NULL") != std::string::npos);
 }

@@ -78,7 +78,7 @@ class Masker:
 
     def log_line(self, line):
         # PIDs only where the log format puts them, so a pid never masks another number.
-        line = re.sub(r"^(tcpserver: (?:pid|ok|deny|end|limit)) (\d+)",
+        line = re.sub(r"^(tcpserver: (?:pid|ok|deny|end|limit|relay)) (\d+)",
                       lambda m: m.group(1) + " " + self._pid(m.group(2)), line)
         return self.text(line)
 
@@ -1083,13 +1083,13 @@ def run_scenario(sc, impl, binary, refdir, workdir):
         sc["fn"](run)
     except Exception as e:  # a broken scenario must show, not kill the suite
         run.note("EXCEPTION %s: %s" % (type(e).__name__, e))
-        done = [s for s in run.servers if s.exit_code is not None and s.proc.returncode is not None]
-        run.servers = [s for s in run.servers if s not in done]
-        run.finish()  # the servers' exit and logs (a crash report, say) explain the exception
+        try:
+            run.finish()  # the servers' exit and logs (a crash report, say) explain it
+        except Exception as again:
+            run.note("EXCEPTION while stopping: %s" % again)
     finally:
-        for server in run.servers:
-            if server.proc.poll() is None or server.proc.returncode is None:
-                server.kill_all()
+        for server in run.servers:  # idempotent: nothing of this run may outlive it
+            server.kill_all()
     return run.transcript
 
 

@@ -42,15 +42,16 @@ std::string make_store(const TempDir& dir, const std::string& kind) {
 
 }  // namespace
 
-TEST_CASE("relay-allow records the IP and execs the program with the same argv and env",
+TEST_CASE("relay-allow records the IP and execs the program with the same argv, env, fds",
           "[roaming][tools][relay-allow]") {
   TempDir dir;
   const std::string store = make_store(dir, GENERATE(as<std::string>{}, "cdb", "relay-ctrl"));
   const std::vector<std::string> env = {base_path, "TCPREMOTEIP=::ffff:192.0.2.1", "FOO=bar baz",
                                         "RELAY_STORE=" + store};
   // The program's own options stay its own: relay-allow's parsing stops at the program name.
-  const std::vector<std::string> program = {"/bin/sh", "-c", "printf '[%s]' \"$0\" \"$@\"; env",
-                                            "name", "-s", "two words"};
+  // ... and with the same open files: no store descriptor leaks into the login.
+  const std::vector<std::string> program = {
+      "/bin/sh", "-c", "printf '[%s]' \"$0\" \"$@\"; env; ls /proc/$$/fd", "name", "-s", "two words"};
   std::vector<std::string> argv = {relay_allow};
   argv.insert(argv.end(), program.begin(), program.end());
   ProcessResult through = run_process(argv, env);

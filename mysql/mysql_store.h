@@ -43,10 +43,15 @@ MysqlConfig load_mysql_config(const std::string& path);
 using MysqlLogSink = std::function<void(std::string_view line)>;
 
 // tcpserver's side: one persistent nonblocking connection driven by `base`; lookups are
-// queued FIFO (identical IPs coalesced, up to 100 distinct IPs asked per query) and each
-// answers within query_timeout_ms.
-// Connects lazily on the first lookup; never blocks. `window` is the relay window in seconds.
-// The object must be destroyed before `base`; no callback runs after destruction.
+// queued FIFO (identical IPs coalesced, up to 100 distinct IPs asked per query, at most 1000
+// waiting) and each answers within query_timeout_ms. `done` is always called later from the
+// event loop, never from inside lookup(). Any failure answers `unavailable` (never relay),
+// drops the connection and reconnects after a backoff (250 ms doubling to 4 s) during which
+// lookups answer `unavailable` at once. `window` is the relay window in seconds.
+// Connects on the first lookup. Give `server` as an IP address (or use `socket`): Connector/C
+// resolves a host name with a blocking getaddrinfo() inside the nonblocking connect.
+// The object must be destroyed before `base`. Destruction abandons pending lookups: their
+// `done` is never called, and no callback runs after destruction.
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,
                                                  std::int64_t window);
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,

@@ -1,11 +1,13 @@
 #!/bin/bash
 # A throwaway MariaDB for the tests: Debian's own server binaries (apt package mariadb-server)
-# on a private datadir, listening on DIR/mysqld.sock and on 127.0.0.1 only (a free port).
+# on a private datadir, listening on a unix socket and on 127.0.0.1 only (a free port).
 #
 #   mariadb-fixture.sh start DIR     fresh datadir, database vpopmail, user relay; writes
 #                                    DIR/sql.conf (TCP) and DIR/sql-socket.conf (unix socket)
 #   mariadb-fixture.sh restart DIR   start again on the same datadir and port (outage tests)
 #   mariadb-fixture.sh stop DIR      SIGTERM, then SIGKILL if it has not exited within 20 s
+#
+# The socket is DIR/mysqld.sock, or a /tmp path (recorded in DIR/socket) when DIR is too deep.
 #
 # A missing server is a failure, never a skip: a test suite that quietly skips its database
 # tests proves nothing about the store.
@@ -37,6 +39,15 @@ alive() {  # a zombie (killed, not yet reaped by init) counts as gone
   [ "$state" != Z ]
 }
 
+# A unix socket path must fit in sun_path (108 bytes); a deep build directory may not.
+socket_path() {
+  if [ -f "$dir/socket" ]; then cat "$dir/socket"; return 0; fi
+  local path="$dir/mysqld.sock"
+  if [ ${#path} -gt 100 ]; then path=$(mktemp -u /tmp/ucspi-mysqld-XXXXXX.sock); fi
+  echo "$path" >"$dir/socket"
+  echo "$path"
+}
+
 pick_port() {  # a port nothing answers on; mariadbd's bind is the final check
   local port i
   for i in $(seq 1 100); do
@@ -47,14 +58,15 @@ pick_port() {  # a port nothing answers on; mariadbd's bind is the final check
 }
 
 launch() {
-  local mariadbd admin port=$1
+  local mariadbd admin port=$1 socket
+  socket=$(socket_path)
   mariadbd=$(find_tool mariadbd)
   admin=$(find_tool mariadb-admin)
   "$mariadbd" --version >/dev/null || fail "$mariadbd --version does not run"
-  rm -f "$dir/mysqld.sock" "$dir/mysqld.pid"
+  rm -f "$socket" "$dir/mysqld.pid"
   # setsid and no inherited stdio: ctest waits for every holder of its pipes to exit.
   setsid "$mariadbd" --no-defaults --user=root --datadir="$dir/data" \
-    --socket="$dir/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$socket" --port="$port" --bind-address=127.0.0.1 \
     --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" --skip-name-resolve \
     --skip-log-bin --innodb-buffer-pool-size=32M --innodb-flush-log-at-trx-commit=2 \
     --max-connections=500 </dev/null >>"$dir/stdout.log" 2>&1 &
@@ -63,7 +75,7 @@ launch() {
   local pid=$! i
   for i in $(seq 1 600); do
     alive "$pid" || fail "mariadbd exited during startup"
-    if "$admin" --no-defaults --socket="$dir/mysqld.sock" -uroot --connect-timeout=1 ping \
+    if "$admin" --no-defaults --socket="$socket" -uroot --connect-timeout=1 ping \
         >/dev/null 2>&1; then
       return 0
     fi
@@ -81,7 +93,7 @@ pass relay-secret
 time 1800"
   printf '# written by mariadb-fixture.sh\nserver 127.0.0.1\nport %s\n%s\n' "$port" "$common" \
     >"$dir/sql.conf"
-  printf '# written by mariadb-fixture.sh\nsocket %s\n%s\n' "$dir/mysqld.sock" "$common" \
+  printf '# written by mariadb-fixture.sh\nsocket %s\n%s\n' "$(socket_path)" "$common" \
     >"$dir/sql-socket.conf"
 }
 
@@ -104,14 +116,14 @@ stop() {
 case $action in
   start)
     stop
-    rm -rf "$dir/data" "$dir/error.log" "$dir/stdout.log"
+    rm -rf "$dir/data" "$dir/error.log" "$dir/stdout.log" "$dir/socket"
     mkdir -p "$dir/data"
     "$(find_tool mariadb-install-db)" --no-defaults --user=root --datadir="$dir/data" \
       --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
       >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; fail "mariadb-install-db failed"; }
     port=$(pick_port)
     launch "$port"
-    "$(find_tool mariadb)" --no-defaults --socket="$dir/mysqld.sock" -uroot <<'SQL' \
+    "$(find_tool mariadb)" --no-defaults --socket="$(socket_path)" -uroot <<'SQL' \
       || fail "creating the database and user failed"
 CREATE DATABASE IF NOT EXISTS vpopmail;
 CREATE USER IF NOT EXISTS 'relay'@'localhost' IDENTIFIED BY 'relay-secret';
@@ -120,7 +132,7 @@ GRANT ALL PRIVILEGES ON vpopmail.* TO 'relay'@'localhost';
 GRANT ALL PRIVILEGES ON vpopmail.* TO 'relay'@'127.0.0.1';
 SQL
     write_configs "$port"
-    echo "mariadb-fixture: mariadbd $(cat "$dir/pid") on 127.0.0.1:$port and $dir/mysqld.sock"
+    echo "mariadb-fixture: mariadbd $(cat "$dir/pid") on 127.0.0.1:$port and $(socket_path)"
     ;;
   restart)
     [ -f "$dir/port" ] && [ -d "$dir/data" ] || fail "nothing to restart in $dir (run start first)"

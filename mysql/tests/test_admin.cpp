@@ -61,6 +61,13 @@ TEST_CASE("admin: vpopmail's classic CHAR(12) timestamp column") {
   config.table = unique_table("admin_char");
   create_classic_table(config);
   check_record_list_expire(config);
+
+  // Text that is not a number reads as 0, as in vpopmail's own `timestamp <= N`: it expires.
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('203.0.113.1', '')");
+  auto admin = make_mysql_admin(config);
+  auto junk = entry_of(admin->list(), "203.0.113.1");
+  CHECK(junk == std::optional<std::optional<std::int64_t>>(0));
+  CHECK(admin->expire(0) == 1);
 }
 
 TEST_CASE("admin: over the unix socket") {

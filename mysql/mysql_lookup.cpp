@@ -6,8 +6,8 @@
 //        |                                         error          server closed  error/timeout
 //        +------ backoff timer (250 ms doubling to 4 s) <-- backoff <------------+
 //
-// While in backoff the database is known down and lookups answer `unavailable` at once;
-// otherwise they wait in LookupQueue, each at most query_timeout_ms. Every failure answers
+// While the database is known down (backoff, or reconnecting after a failure) lookups answer
+// `unavailable` at once; otherwise they wait in LookupQueue, each at most query_timeout_ms. Every failure answers
 // `unavailable` (never relay) and costs one log line per outage.
 #include <algorithm>
 #include <cctype>
@@ -50,7 +50,11 @@ class MysqlLookup final : public RoamingLookup {
               std::function<void(RelayAnswer)> done) override {
     std::optional<std::string> key = canonical_ip_text(ip);
     if (!key) return mailbox_.post(std::move(done), RelayAnswer::no_relay);
-    if (state_ == State::backoff) return mailbox_.post(std::move(done), RelayAnswer::unavailable);
+    // Known down: backing off, or retrying a server that has not yet proved it is back.
+    // Waiting would only delay the same answer.
+    if (state_ == State::backoff || (state_ == State::connecting && log_.is_down())) {
+      return mailbox_.post(std::move(done), RelayAnswer::unavailable);
+    }
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(config_.query_timeout_ms);
     if (queue_.full()) {

@@ -6,6 +6,7 @@
 #                                    DIR/sql.conf (TCP) and DIR/sql-socket.conf (unix socket)
 #   mariadb-fixture.sh restart DIR   start again on the same datadir and port (outage tests)
 #   mariadb-fixture.sh stop DIR      SIGTERM, then SIGKILL if it has not exited within 20 s
+#   mariadb-fixture.sh purge DIR     stop, then delete the datadir (about 100 MB)
 #
 # The socket is DIR/mysqld.sock, or a /tmp path (recorded in DIR/socket) when DIR is too deep.
 #
@@ -13,7 +14,7 @@
 # tests proves nothing about the store.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|restart|stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|restart|stop|purge DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 action=$1
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -141,6 +142,10 @@ SQL
     ;;
   stop)
     stop
+    ;;
+  purge)
+    stop
+    rm -rf "$dir/data"
     ;;
   *)
     usage

@@ -1,11 +1,44 @@
 #include "store_setup.h"
 
-namespace ucspi {
+#include "mysql/mysql_store.h"
+#include "store_spec.h"
 
-RoamingSetup open_roaming_store(const std::string& spec, event_base*,
-                                std::optional<unsigned long>, const Logger&, std::string& error) {
-  error = "roaming stores are not built into this tcpserver yet: " + spec;
-  return {};
+namespace ucspi {
+namespace {
+
+const char* kind_name(StoreKind kind) {
+  switch (kind) {
+    case StoreKind::cdb: return "cdb";
+    case StoreKind::mysql: return "mysql";
+    case StoreKind::relay_ctrl: return "relay-ctrl";
+  }
+  return "store";
+}
+
+}  // namespace
+
+RoamingSetup open_roaming_store(const std::string& text, event_base* base,
+                                std::optional<unsigned long> window, const Logger& log,
+                                std::string& error) {
+  RoamingSetup setup;
+  std::optional<std::int64_t> requested;
+  if (window) requested = static_cast<std::int64_t>(*window);
+  try {
+    StoreSpec spec = parse_store_spec(text);
+    setup.name = kind_name(spec.kind);
+    if (spec.kind == StoreKind::mysql) {
+      // The database's outage lines go through our logger, so -q silences them too.
+      MysqlConfig config = load_mysql_config(spec.path);
+      auto sink = [&log](std::string_view line) { log.warn(std::string(line) + "\n"); };
+      setup.lookup = make_mysql_lookup(base, config, requested.value_or(config.time), sink);
+    } else {
+      setup.lookup = open_lookup(spec, base, requested);
+    }
+  } catch (const StoreError& e) {
+    error = std::string("unable to open roaming store: ") + e.what();
+    setup.lookup.reset();
+  }
+  return setup;
 }
 
 }  // namespace ucspi

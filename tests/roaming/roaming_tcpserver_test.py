@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""tcpserver with a roaming store, end to end: real tcpserver, real relay-allow, real clients on
+loopback, and for MySQL a real MariaDB started by mysql/tests/mariadb-fixture.sh.
+
+    roaming_tcpserver_test.py --bin DIR --store cdb|relay-ctrl|mysql [--fixture SCRIPT]
+    roaming_tcpserver_test.py --bin DIR --outage --fixture SCRIPT
+
+Prints one line per check and "N passed, N failed"; exits 1 on any failure.
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+RULES = """127.0.0.9:deny
+127.0.0.8:allow,RELAYCLIENT="",QMAILQUEUE="rule-queue"
+127.0.0.7:allow,RBLSMTPD="-listed by the rule"
+:allow,DEFAULT="yes"
+"""
+
+CHILD = """#!/bin/sh
+echo "RELAYCLIENT=${RELAYCLIENT-unset}"
+echo "RBLSMTPD=${RBLSMTPD-unset}"
+echo "QMAILQUEUE=${QMAILQUEUE-unset}"
+echo "DEFAULT=${DEFAULT-unset}"
+"""
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name}: {detail}")
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 and self.passed > 0 else 1
+
+
+def ask(port, source, timeout=10.0):
+    """Connects from source (an address on lo) and returns the child's variables, or None when
+    the server closed without running the child (deny)."""
+    family = socket.AF_INET6 if ":" in source else socket.AF_INET
+    dest = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    with socket.socket(family) as s:
+        s.settimeout(timeout)
+        s.bind((source, 0))
+        s.connect((dest, port))
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        return None
+    return dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+
+
+class Server:
+    """Our tcpserver on dual-stack port 0 (only loopback clients ever connect)."""
+
+    def __init__(self, bin_dir, work, store, window=None, extra=()):
+        self.log_path = os.path.join(work, f"tcpserver-{time.monotonic_ns()}.log")
+        args = [os.path.join(bin_dir, "tcpserver"), "-v", "-1", "-H", "-R", "-l", "test",
+                "-x", os.path.join(work, "rules.cdb"), "-s", store, *extra]
+        if window is not None:
+            args += ["-w", str(window)]
+        args += ["0", "0", os.path.join(work, "child.sh")]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"tcpserver did not start: {self.log_text()}")
+        self.port = int(line)
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def relay_allow(bin_dir, store, ip):
+    return subprocess.run([os.path.join(bin_dir, "relay-allow"), "-s", store, "-i", ip],
+                          capture_output=True, text=True, timeout=30)
+
+
+def prepare(work):
+    with open(os.path.join(work, "rules.txt"), "w") as f:
+        f.write(RULES)
+    child = os.path.join(work, "child.sh")
+    with open(child, "w") as f:
+        f.write(CHILD)
+    os.chmod(child, 0o755)
+
+
+def compile_rules(bin_dir, work):
+    with open(os.path.join(work, "rules.txt"), "rb") as rules:
+        subprocess.run([os.path.join(bin_dir, "tcprules"), os.path.join(work, "rules.cdb"),
+                        os.path.join(work, "rules.tmp")], stdin=rules, check=True)
+
+
+def store_spec(kind, work, mysql_conf):
+    if kind == "cdb":
+        return f"cdb:{work}/relay.cdb"
+    if kind == "relay-ctrl":
+        os.makedirs(f"{work}/relay-ctrl", exist_ok=True)
+        return f"relay-ctrl:{work}/relay-ctrl"
+    return f"mysql:{mysql_conf}"
+
+
+def behaviour_checks(c, bin_dir, work, kind, store):
+    """The issue's list, for one store."""
+    for ip in ("127.0.0.3", "127.0.0.9", "127.0.0.8", "127.0.0.7", "::1", "::ffff:127.0.0.5"):
+        r = relay_allow(bin_dir, store, ip)
+        c.check(f"{kind}: relay-allow -i {ip}", r.returncode == 0, r.stderr)
+    server = Server(bin_dir, work, store)
+    try:
+        env = ask(server.port, "127.0.0.3")
+        c.check(f"{kind}: allowed IP relays", env and env["RELAYCLIENT"] == "" and env["RBLSMTPD"] == "", env)
+        c.check(f"{kind}: the rule's variables stay", env and env["DEFAULT"] == "yes", env)
+        env = ask(server.port, "127.0.0.2")
+        c.check(f"{kind}: 127.0.0.2 (never allowed) gets nothing",
+                env and env["RELAYCLIENT"] == "unset" and env["RBLSMTPD"] == "unset", env)
+        c.check(f"{kind}: a deny rule wins over the store", ask(server.port, "127.0.0.9") is None)
+        env = ask(server.port, "127.0.0.8")
+        c.check(f"{kind}: a rule's RELAYCLIENT is kept and the store skipped",
+                env and env["RELAYCLIENT"] == "" and env["QMAILQUEUE"] == "rule-queue"
+                and env["RBLSMTPD"] == "unset", env)
+        env = ask(server.port, "127.0.0.7")
+        c.check(f"{kind}: a rule's RBLSMTPD is kept",
+                env and env["RELAYCLIENT"] == "" and env["RBLSMTPD"] == "-listed by the rule", env)
+        env = ask(server.port, "::1")
+        c.check(f"{kind}: IPv6 ::1 relays", env and env["RELAYCLIENT"] == "", env)
+        env = ask(server.port, "127.0.0.5")
+        c.check(f"{kind}: an IP recorded as ::ffff:127.0.0.5 relays as 127.0.0.5",
+                env and env["RELAYCLIENT"] == "", env)
+        time.sleep(0.3)  # the last end line
+        log = server.log_text()
+        c.check(f"{kind}: -v says who was granted relay by the store",
+                f" 127.0.0.3 by {kind}" in log and " ::1 by " in log
+                and " 127.0.0.8 by " not in log and " 127.0.0.2 by " not in log, log)
+    finally:
+        server.stop()
+
+    # The window is enforced at lookup time: nothing needs to clean up first.
+    short = Server(bin_dir, work, store, window=1)
+    try:
+        relay_allow(bin_dir, store, "127.0.0.4")
+        env = ask(short.port, "127.0.0.4")
+        c.check(f"{kind}: fresh entry relays with -w 1", env and env["RELAYCLIENT"] == "", env)
+        time.sleep(2.2)
+        env = ask(short.port, "127.0.0.4")
+        c.check(f"{kind}: expired entry does not relay", env and env["RELAYCLIENT"] == "unset", env)
+    finally:
+        short.stop()
+
+
+def two_servers_share_mysql(c, bin_dir, work, store):
+    one = Server(bin_dir, work, store)
+    two = Server(bin_dir, work, store)
+    try:
+        before = ask(two.port, "127.0.0.6")
+        c.check("mysql: 127.0.0.6 not relaying before its login",
+                before and before["RELAYCLIENT"] == "unset", before)
+        relay_allow(bin_dir, store, "127.0.0.6")
+        a, b = ask(one.port, "127.0.0.6"), ask(two.port, "127.0.0.6")
+        c.check("mysql: one login is honoured by both tcpservers sharing the database",
+                a and b and a["RELAYCLIENT"] == "" and b["RELAYCLIENT"] == "", (a, b))
+    finally:
+        one.stop()
+        two.stop()
+
+
+def timed_asks(port, sources):
+    """Connects from every source at once; returns [(env, seconds)]."""
+    results = [None] * len(sources)
+
+    def one(i, src):
+        start = time.monotonic()
+        try:
+            env = ask(port, src, timeout=15)
+        except OSError as e:
+            env = {"error": str(e)}
+        results[i] = (env, time.monotonic() - start)
+
+    threads = [threading.Thread(target=one, args=(i, s)) for i, s in enumerate(sources)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def served_without_relay(results, bound):
+    return all(env and env.get("RELAYCLIENT") == "unset" and secs < bound for env, secs in results)
+
+
+def wait_for_relay(port, source, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        env = ask(port, source)
+        if env and env["RELAYCLIENT"] == "":
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def hung_database(c, bin_dir, work, conf):
+    """A 'database' that accepts TCP and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+    stop = threading.Event()
+
+    def hold():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except socket.timeout:
+                pass
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    hung_conf = os.path.join(work, "hung.conf")
+    with open(conf) as src, open(hung_conf, "w") as dst:
+        for line in src:
+            tag = line.split()[0] if line.split() else ""
+            if tag in ("server", "port", "socket"):
+                continue
+            dst.write(line)
+        dst.write(f"server 127.0.0.1\nport {listener.getsockname()[1]}\n")
+    server = Server(bin_dir, work, f"mysql:{hung_conf}")
+    try:
+        results = timed_asks(server.port, ["127.0.0.3"] * 8 + ["127.0.0.2"] * 8)
+        worst = max(secs for _, secs in results)
+        c.check("hung database: 16 concurrent clients all served, none relays, each within 3 s "
+                f"(worst {worst:.2f} s)", served_without_relay(results, 3.0), results)
+    finally:
+        server.stop()
+        stop.set()
+        holder.join()
+        for s in held:
+            s.close()
+        listener.close()
+
+
+def database_outage(c, bin_dir, work, fixture):
+    dbdir = os.path.join(work, "mariadb")
+    subprocess.run(["bash", fixture, "start", dbdir], check=True, capture_output=True, timeout=180)
+    store = f"mysql:{dbdir}/sql.conf"
+    try:
+        relay_allow(bin_dir, store, "127.0.0.3")
+        server = Server(bin_dir, work, store)
+        try:
+            env = ask(server.port, "127.0.0.3")
+            c.check("outage: relays while the database is up", env and env["RELAYCLIENT"] == "", env)
+            subprocess.run(["bash", fixture, "stop", dbdir], check=True, capture_output=True, timeout=60)
+            results = timed_asks(server.port, ["127.0.0.3"] * 8 + ["127.0.0.2"] * 8)
+            worst = max(secs for _, secs in results)
+            c.check(f"outage: database stopped: all served, none relays, each within 3 s (worst {worst:.2f} s)",
+                    served_without_relay(results, 3.0), results)
+            subprocess.run(["bash", fixture, "restart", dbdir], check=True, capture_output=True, timeout=180)
+            back = time.monotonic()
+            ok = wait_for_relay(server.port, "127.0.0.3", 5.0)
+            c.check(f"outage: relay works again within 5 s of the restart ({time.monotonic() - back:.2f} s)", ok)
+            time.sleep(0.3)
+            log = server.log_text()
+            c.check("outage: the outage is logged once, not per connection",
+                    log.count("unavailable") == 1, log)
+        finally:
+            server.stop()
+        hung_database(c, bin_dir, work, f"{dbdir}/sql.conf")
+    finally:
+        subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--store", choices=["cdb", "relay-ctrl", "mysql"])
+    p.add_argument("--outage", action="store_true")
+    p.add_argument("--fixture")
+    a = p.parse_args()
+    c = Checks()
+    work = tempfile.mkdtemp(prefix="roaming-test.")
+    try:
+        prepare(work)
+        compile_rules(a.bin, work)
+        if a.outage:
+            database_outage(c, a.bin, work, a.fixture)
+        elif a.store == "mysql":
+            dbdir = os.path.join(work, "mariadb")
+            subprocess.run(["bash", a.fixture, "start", dbdir], check=True, capture_output=True, timeout=180)
+            try:
+                store = f"mysql:{dbdir}/sql.conf"
+                behaviour_checks(c, a.bin, work, "mysql", store)
+                two_servers_share_mysql(c, a.bin, work, store)
+            finally:
+                subprocess.run(["bash", a.fixture, "stop", dbdir], capture_output=True, timeout=60)
+        else:
+            behaviour_checks(c, a.bin, work, a.store, store_spec(a.store, work, None))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -100,7 +100,7 @@ TEST_CASE("missing operands are left for the caller to report in djb's order", "
   CHECK(p.options.program.empty());
 }
 
-TEST_CASE("-U reads $UID and $GID where it stands", "[tcpserver][options]") {
+TEST_CASE("option U reads UID and GID where it stands", "[tcpserver][options]") {
   setenv("UID", "1234", 1);
   setenv("GID", "56", 1);
   auto p = parse({"-u", "7", "-U", "0", "0", "p"});

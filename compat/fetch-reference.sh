@@ -9,10 +9,14 @@ cd "$dest"
 for pkg in ucspi-tcp ucspi-tcp-ipv6; do
   if [ -x "$pkg/usr/bin/tcpserver" ]; then continue; fi
   rm -f "${pkg}"_*.deb
+  # A machine whose package lists were never fetched cannot download: fetch them once.
   if ! apt-get download "$pkg" >download.log 2>&1; then
-    cat download.log >&2
-    echo "fetch-reference: apt-get download $pkg failed (run apt-get update?)" >&2
-    exit 1
+    apt-get update -q >>download.log 2>&1 || true
+    if ! apt-get download "$pkg" >>download.log 2>&1; then
+      cat download.log >&2
+      echo "fetch-reference: apt-get download $pkg failed" >&2
+      exit 1
+    fi
   fi
   rm -rf "$pkg.partial"
   dpkg -x "${pkg}"_*.deb "$pkg.partial"

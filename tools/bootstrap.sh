@@ -7,7 +7,7 @@ build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
-mariadb-server mariadb-client python3 dpkg-dev"
+mariadb-server mariadb-client python3"
 
 missing=""
 for p in $packages; do

@@ -49,7 +49,7 @@ void install_signals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-UniqueFd open_listener(const Logger& log, const Options& o, HostResult& host, unsigned short port) {
+UniqueFd open_listener(const Logger& log, HostResult& host, unsigned short port) {
   int family = host.addr.ss_family;
   UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd && family == AF_INET6 && host.dual_stack && (errno == EINVAL || errno == EAFNOSUPPORT)) {
@@ -68,7 +68,6 @@ UniqueFd open_listener(const Logger& log, const Options& o, HostResult& host, un
   } else {
     reinterpret_cast<sockaddr_in&>(host.addr).sin_port = htons(port);
   }
-  (void)o;
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&host.addr), host.len) != 0)
     die_sys(log, "unable to bind", errno);
   return fd;
@@ -138,7 +137,7 @@ int main(int argc, char** argv) {
     die_sys(log, "temporarily unable to figure out IP address for " + *options.host, host.error);
   if (host.status == HostResult::Status::no_address) die(log, "no IP address for " + *options.host);
 
-  UniqueFd listener = open_listener(log, options, host, port.port);
+  UniqueFd listener = open_listener(log, host, port.port);
   unsigned short actual_port = bound_port(log, listener.get());
   if (::listen(listener.get(), static_cast<int>(options.backlog)) != 0)
     die_sys(log, "unable to listen", errno);

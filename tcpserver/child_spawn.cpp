@@ -1,7 +1,7 @@
 #include "child_spawn.h"
 
-#include <spawn.h>  // posix_spawn
-#include <sys/stat.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -10,105 +10,87 @@
 namespace ucspi {
 namespace {
 
-// glibc's posix_spawn child sets its two internal signals (32 and 33, below SIGRTMIN) to
-// SIG_IGN while it runs, and an ignored signal stays ignored across exec: the program would
-// start with them ignored, which a forked child of djb's never does. Only signals in the
-// "set to default" mask escape that, and sigaddset() refuses internal signals, so their bits
-// are set directly.
-void add_glibc_internal_signals(sigset_t& set) {
-  static_assert(sizeof(unsigned long) * 8 == 64, "sigset_t words are 64 bits here");
-  auto* words = reinterpret_cast<unsigned long*>(&set);
-  for (int sig = 32; sig < SIGRTMIN; ++sig) {
-    unsigned bit = static_cast<unsigned>(sig - 1);
-    words[bit / 64] |= 1UL << (bit % 64);
-  }
-}
-
-class SpawnSetup {
- public:
-  explicit SpawnSetup(int sock) {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_adddup2(&actions_, sock, 0);
-    posix_spawn_file_actions_adddup2(&actions_, sock, 1);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    // Ignored signals survive exec; caught ones are reset by it. djb uncatches these three.
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGCHLD);
-    sigaddset(&defaults, SIGTERM);
-    add_glibc_internal_signals(defaults);
-    posix_spawnattr_setsigmask(&attr_, &none);
-    posix_spawnattr_setsigdefault(&attr_, &defaults);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-
-  int run(const std::string& path, char* const* argv, char* const* envp, pid_t& pid) const {
-    return posix_spawn(&pid, path.c_str(), &actions_, &attr_, argv, envp);
-  }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
-
-bool is_fork_error(int err) { return err == EAGAIN || err == ENOMEM; }
-
-}  // namespace
-
-SpawnOutcome spawn_child(const std::vector<std::string>& args, char* const* envp, int sock,
-                         const char* path_env) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  SpawnSetup setup(sock);
-  SpawnOutcome out;
-  const std::string& program = args.front();
-
-  auto attempt = [&](const std::string& path) {
-    pid_t pid = -1;
-    int err = setup.run(path, argv.data(), envp, pid);
-    if (err == 0) out.pid = pid;
-    return err;
-  };
-
-  if (program.find('/') != std::string::npos) {
-    out.error = attempt(program);
-    out.fork_failed = is_fork_error(out.error);
-    return out;
-  }
+// The candidates djb's pathexec_run tries: the name itself when it holds a '/', else each
+// $PATH entry (an empty one meaning ".") followed by "/name". Built once: the child of vfork
+// must not allocate.
+std::vector<std::string> exec_candidates(const std::string& program, const char* path_env) {
+  if (program.find('/') != std::string::npos) return {program};
+  std::vector<std::string> out;
   std::string_view path = path_env ? path_env : "/bin:/usr/bin";
-  int saved = 0;
   for (;;) {
     std::size_t split = path.find(':');
     std::string_view dir = path.substr(0, split);
-    std::string candidate = dir.empty() ? std::string(".") : std::string(dir);
-    candidate += '/';
-    candidate += program;
-    // A stat first: a missing candidate would otherwise cost a whole process creation.
-    struct stat st;
-    int err = ::stat(candidate.c_str(), &st) == 0 ? attempt(candidate) : errno;
-    if (err == 0) return out;
-    if (is_fork_error(err)) {
-      out.error = err;
-      out.fork_failed = true;
-      return out;
-    }
-    if (err != ENOENT) {
-      saved = err;
-      if (err != EACCES && err != EPERM && err != EISDIR) break;
-    }
+    out.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" + program);
     if (split == std::string_view::npos) break;
     path.remove_prefix(split + 1);
   }
-  out.error = saved ? saved : ENOENT;
+  return out;
+}
+
+// Shared with the vfork child, which writes them before it execs or exits.
+struct ChildReport {
+  volatile int error = 0;
+  volatile bool setup_failed = false;
+};
+
+// Runs in the vfork child: only async-signal-safe calls, no allocation, no return.
+[[noreturn]] void become_program(const std::vector<std::string>& candidates, char* const* argv,
+                                 char* const* envp, int sock, ChildReport& report) {
+  // Our handlers (SIGCHLD, SIGTERM) and the ignored SIGPIPE: back to what djb's child has.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGPIPE, SIGCHLD, SIGTERM}) ::sigaction(sig, &dfl, nullptr);
+  if (::dup2(sock, 0) < 0 || ::dup2(sock, 1) < 0) {
+    report.error = errno;
+    report.setup_failed = true;
+    ::_exit(111);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  int saved = 0;
+  for (const std::string& path : candidates) {
+    ::execve(path.c_str(), argv, envp);
+    if (errno == ENOENT) continue;
+    saved = errno;
+    if (errno != EACCES && errno != EPERM && errno != EISDIR) break;
+  }
+  report.error = saved ? saved : ENOENT;
+  ::_exit(111);
+}
+
+}  // namespace
+
+ChildLauncher::ChildLauncher(std::vector<std::string> argv, const char* path_env)
+    : args_(std::move(argv)), candidates_(exec_candidates(args_.front(), path_env)) {
+  for (std::string& a : args_) argv_.push_back(a.data());
+  argv_.push_back(nullptr);
+}
+
+SpawnOutcome ChildLauncher::launch(char* const* envp, int sock) const {
+  // Nothing may run a handler in the child, which shares our memory, until it has reset them.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &old);
+  ChildReport report;
+  // The child writes report in our memory; the compiler cannot know that, so the address
+  // escapes into an opaque barrier and memory is reloaded after the child is done.
+  asm volatile("" : : "r"(&report) : "memory");
+  pid_t pid = ::vfork();
+  if (pid == 0) become_program(candidates_, argv_.data(), envp, sock, report);
+  int fork_error = errno;
+  asm volatile("" : : "r"(&report) : "memory");
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+  SpawnOutcome out;
+  if (pid < 0) {
+    out.error = fork_error;
+    out.fork_failed = true;
+    return out;
+  }
+  out.pid = pid;  // vfork returns once the child has exec'd or exited: report is final
+  out.error = report.error;
+  out.setup_failed = report.setup_failed;
   return out;
 }
 

@@ -70,15 +70,15 @@ void add_tcp_env(EnvEdits& env, const Connection& c) {
 Server::Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
                RoamingSetup roaming)
     : options_(options), base_(base), listener_(std::move(listener)), log_(log),
-      roaming_(std::move(roaming)), next_synthetic_pid_(first_synthetic_pid()),
-      path_env_(std::getenv("PATH")) {
+      roaming_(std::move(roaming)), launcher_(options_.program, std::getenv("PATH")),
+      next_synthetic_pid_(first_synthetic_pid()) {
   if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_);
   if (options_.rules) rules_ = std::make_unique<RulesGate>(*options_.rules, options_.rules_missing_ok);
   listener_event_.reset(event_new(base_, listener_.get(), EV_READ | EV_PERSIST, &Server::on_listener, this));
   sigchld_event_.reset(evsignal_new(base_, SIGCHLD, &Server::on_sigchld, this));
   backoff_timer_.reset(evtimer_new(base_, &Server::on_backoff_over, this));
   spawner_ = std::make_unique<SpawnPool>(
-      base_, options_.program, path_env_, spawn_threads,
+      base_, launcher_, spawn_threads,
       [this](std::uint64_t id, const SpawnOutcome& out) { spawned(id, out); });
   // Kept so that when the process runs out of descriptors, one can be given back at once.
   reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -250,18 +250,18 @@ void Server::spawned(std::uint64_t id, const SpawnOutcome& out) {
     start_backoff();  // RLIMIT_NPROC or memory: give the children time to exit
     return;
   }
-  const std::uint64_t pid = out.pid > 0 ? static_cast<std::uint64_t>(out.pid) : synthetic_pid();
+  const auto pid = static_cast<std::uint64_t>(out.pid);
   log_.verbose(pid_line(pid, c.remote().ip));
   log_decision(c, "ok", pid);
-  if (out.pid < 0) {
-    log_.warn(std::string(dropping) + "unable to run " + options_.program.front() + ": " +
-              error_str(out.error) + "\n");
-    log_.verbose(end_line(pid, status_drop));
-    return close_without_child(c);
-  }
-  if (c.relay_granted())
+  if (out.error != 0) {
+    // The child exits 111 and its end line comes when it is reaped, as with djb's.
+    const std::string what = out.setup_failed ? std::string("unable to set up descriptors: ")
+                                              : "unable to run " + options_.program.front() + ": ";
+    log_.warn(std::string(dropping) + what + error_str(out.error) + "\n");
+  } else if (c.relay_granted()) {
     log_.verbose("tcpserver: relay " + std::to_string(pid) + " " + c.remote().ip + " by " +
                  roaming_.name + "\n");
+  }
   std::string ip = c.remote().canonical;
   connections_.erase(id);  // closes our copy of the socket
   auto early = early_exits_.find(out.pid);

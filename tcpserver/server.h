@@ -73,6 +73,7 @@ class Server final : public ConnectionOwner {
   RoamingSetup roaming_;
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<RulesGate> rules_;
+  ChildLauncher launcher_;
   std::unique_ptr<SpawnPool> spawner_;
   EventPtr listener_event_;
   EventPtr sigchld_event_;
@@ -84,7 +85,6 @@ class Server final : public ConnectionOwner {
   unsigned long count_ = 0;  // connections from accept to child exit (-c)
   std::uint64_t next_id_ = 1;
   std::uint64_t next_synthetic_pid_ = 0;
-  const char* path_env_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<pid_t, Child> children_;
   std::unordered_map<pid_t, int> early_exits_;  // reaped before their spawn was reported

@@ -8,9 +8,8 @@
 
 namespace ucspi {
 
-SpawnPool::SpawnPool(event_base* base, std::vector<std::string> argv, const char* path_env,
-                     unsigned threads, Done done)
-    : argv_(std::move(argv)), path_env_(path_env), done_(std::move(done)),
+SpawnPool::SpawnPool(event_base* base, const ChildLauncher& launcher, unsigned threads, Done done)
+    : launcher_(launcher), done_(std::move(done)),
       wakeup_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wakeup_) return;
   event_.reset(event_new(base, wakeup_.get(), EV_READ | EV_PERSIST, &SpawnPool::on_wakeup, this));
@@ -53,7 +52,7 @@ void SpawnPool::work() {
       job = std::move(todo_.front());
       todo_.pop_front();
     }
-    job.outcome = spawn_child(argv_, job.envp.data(), job.fd, path_env_);
+    job.outcome = launcher_.launch(job.envp.data(), job.fd);
     {
       std::lock_guard lock(mutex_);
       finished_.push_back(std::move(job));

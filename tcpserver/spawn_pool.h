@@ -1,4 +1,4 @@
-// Runs posix_spawn on a few worker threads. posix_spawn suspends its caller until the child has
+// Starts children on a few worker threads. vfork suspends its caller until the child has
 // exec'd; on a busy machine that wait includes the child's wait for a CPU, and in the event
 // loop it would stall every other connection (measured: about 0.6x djb's rate at 16 clients).
 // The loop hands each spawn to a worker and hears back through an eventfd.
@@ -24,8 +24,7 @@ class SpawnPool {
   // done runs on the event loop's thread, once per submitted job.
   using Done = std::function<void(std::uint64_t id, const SpawnOutcome& outcome)>;
 
-  SpawnPool(event_base* base, std::vector<std::string> argv, const char* path_env,
-            unsigned threads, Done done);
+  SpawnPool(event_base* base, const ChildLauncher& launcher, unsigned threads, Done done);
   SpawnPool(const SpawnPool&) = delete;
   SpawnPool& operator=(const SpawnPool&) = delete;
   ~SpawnPool();
@@ -47,8 +46,7 @@ class SpawnPool {
   void deliver();
   static void on_wakeup(evutil_socket_t, short, void* self);
 
-  const std::vector<std::string> argv_;
-  const char* path_env_;
+  const ChildLauncher& launcher_;
   Done done_;
   UniqueFd wakeup_;
   EventPtr event_;

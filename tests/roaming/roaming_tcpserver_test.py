@@ -266,9 +266,9 @@ def hung_database(c, bin_dir, work, conf):
 
 def database_outage(c, bin_dir, work, fixture):
     dbdir = os.path.join(work, "mariadb")
-    subprocess.run(["bash", fixture, "start", dbdir], check=True, capture_output=True, timeout=180)
     store = f"mysql:{dbdir}/sql.conf"
-    try:
+    try:  # a start that fails half-way must still be stopped
+        subprocess.run(["bash", fixture, "start", dbdir], check=True, capture_output=True, timeout=180)
         relay_allow(bin_dir, store, "127.0.0.3")
         server = Server(bin_dir, work, store)
         try:
@@ -310,8 +310,9 @@ def main():
             database_outage(c, a.bin, work, a.fixture)
         elif a.store == "mysql":
             dbdir = os.path.join(work, "mariadb")
-            subprocess.run(["bash", a.fixture, "start", dbdir], check=True, capture_output=True, timeout=180)
-            try:
+            try:  # a start that fails half-way must still be stopped
+                subprocess.run(["bash", a.fixture, "start", dbdir], check=True, capture_output=True,
+                               timeout=180)
                 store = f"mysql:{dbdir}/sql.conf"
                 behaviour_checks(c, a.bin, work, "mysql", store)
                 two_servers_share_mysql(c, a.bin, work, store)

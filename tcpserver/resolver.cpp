@@ -2,7 +2,12 @@
 
 #include <netinet/in.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "ip_address.h"
 
 namespace ucspi {
 namespace {
@@ -15,11 +20,36 @@ std::string clean_name(const char* name) {
   return out;
 }
 
+// djb's resolver takes its servers from $DNSCACHEIP before /etc/resolv.conf, and qmail run
+// files rely on that (DNSCACHEIP=127.0.0.1 for a local dnscache): so do we.
+std::vector<std::string> dnscache_ips() {
+  std::vector<std::string> ips;
+  const char* env = std::getenv("DNSCACHEIP");
+  if (!env) return ips;
+  std::string_view rest = env;
+  while (!rest.empty()) {
+    std::size_t end = rest.find_first_of(" ,\t");
+    std::string_view word = rest.substr(0, end);
+    if (parse_ip4(word)) ips.emplace_back(word);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return ips;
+}
+
+evdns_base* make_dns(event_base* base) {
+  std::vector<std::string> servers = dnscache_ips();
+  if (servers.empty())
+    return evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+  evdns_base* dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+  if (!dns) return nullptr;
+  for (const std::string& ip : servers) evdns_base_nameserver_ip_add(dns, ip.c_str());
+  return dns;
+}
+
 }  // namespace
 
-Resolver::Resolver(event_base* base)
-    : dns_(evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-                                    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) {}
+Resolver::Resolver(event_base* base) : dns_(make_dns(base)) {}
 
 Resolver::Pending* Resolver::track(std::unique_ptr<Pending> p) {
   Pending* raw = p.get();

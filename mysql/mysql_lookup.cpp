@@ -18,6 +18,7 @@
 #include "mysql_sql.h"
 #include "mysql_store.h"
 #include "outage_log.h"
+#include "server_address.h"
 #include "rules/ip_address.h"
 
 namespace ucspi {
@@ -166,7 +167,9 @@ std::unique_ptr<RoamingLookup> make_mysql_lookup(event_base* base, const MysqlCo
   if (!valid_table_name(config.table)) {
     throw StoreError("mysql: table `" + config.table + "` is not a plain identifier");
   }
-  return std::make_unique<MysqlLookup>(base, config, window, std::move(log));
+  MysqlConfig resolved = config;
+  if (resolved.socket.empty()) resolved.server = resolve_server_once(config.server);
+  return std::make_unique<MysqlLookup>(base, resolved, window, std::move(log));
 }
 
 std::unique_ptr<RoamingLookup> make_mysql_lookup(event_base* base, const MysqlConfig& config,

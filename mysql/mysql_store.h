@@ -48,8 +48,9 @@ using MysqlLogSink = std::function<void(std::string_view line)>;
 // event loop, never from inside lookup(). Any failure answers `unavailable` (never relay),
 // drops the connection and reconnects after a backoff (250 ms doubling to 4 s) during which
 // lookups answer `unavailable` at once. `window` is the relay window in seconds.
-// Connects on the first lookup. Give `server` as an IP address (or use `socket`): Connector/C
-// resolves a host name with a blocking getaddrinfo() inside the nonblocking connect.
+// Connects on the first lookup. A `server` host name is resolved once, here (a name that does
+// not resolve is a StoreError), because Connector/C would resolve it with a blocking
+// getaddrinfo() inside every nonblocking connect.
 // The object must be destroyed before `base`. Destruction abandons pending lookups: their
 // `done` is never called, and no callback runs after destruction.
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,

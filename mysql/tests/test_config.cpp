@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mysql/mysql_store.h"
+#include "mysql/server_address.h"
 
 using namespace ucspi;
 
@@ -116,4 +117,11 @@ TEST_CASE("config: bad files name the line and the problem") {
   CHECK(error_of("user u\n") == ": no `pass` line");
   CHECK(error_of("pass p\n") == ": no `user` line");
   CHECK(error_of("") == ": no `user` line");
+}
+
+TEST_CASE("the server's host name is resolved once, to an address", "[mysql][config]") {
+  CHECK(ucspi::resolve_server_once("127.0.0.1") == "127.0.0.1");
+  CHECK(ucspi::resolve_server_once("::1") == "::1");
+  CHECK(ucspi::resolve_server_once("localhost") == "localhost");  // Connector/C: unix socket
+  // A name that does not resolve is not tested: any lookup of one would leave the machine.
 }

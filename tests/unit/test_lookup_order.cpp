@@ -78,7 +78,7 @@ TEST_CASE("IPv6: fefe's prefixes end in ':' too, and fehcom's expanded key is tr
   CHECK(std::count_if(all.begin(), all.end(), [](const std::string& k) { return k[0] == '^'; }) == 258);
 }
 
-TEST_CASE("-6 presents IPv4 clients v4-mapped, and their prefixes follow", "[rules][lookup][ipv6]") {
+TEST_CASE("with option 6, IPv4 clients are v4-mapped and their prefixes follow", "[rules][lookup][ipv6]") {
   Keys keys = without_cidr(candidates("::ffff:127.0.0.1", std::nullopt, std::nullopt));
   CHECK(keys.front() == "::ffff:127.0.0.1");
   CHECK(std::find(keys.begin(), keys.end(), "::ffff:127.0.0.") != keys.end());

@@ -1,9 +1,11 @@
 #include "roaming_cdb_file.h"
 
 #include <cerrno>
+#include <charconv>
 #include <string>
 
 #include "atomic_file.h"
+#include "cdb_image.h"
 
 namespace ucspi {
 
@@ -49,15 +51,18 @@ int RoamingCdb::for_each(const Visitor& visit) {
   return bad_record ? -1 : r;
 }
 
-void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce) {
-  AtomicFile file(path + ".tmp", path, 0644);
-  CdbWriter writer(file.fd());
-  if (writer.start_error() != 0) file.fail_write(writer.start_error());
-  if (!writer.add("", roaming_cdb_marker)) file.fail_write(errno);
+void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
+                       std::size_t expected_bytes) {
+  CdbImage image(expected_bytes);
+  bool fits = image.add("", roaming_cdb_marker);
   produce([&](std::string_view ip, std::int64_t last_login) {
-    if (!writer.add(ip, std::to_string(last_login))) file.fail_write(errno);
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
+    fits = fits && ec == std::errc{} && image.add(ip, std::string_view(digits, end - digits));
   });
-  if (!writer.finish()) file.fail_write(errno);
+  AtomicFile file(path + ".tmp", path, 0644);
+  if (!fits || !image.finish()) file.fail_write(EFBIG);
+  file.write(image.bytes());
   file.commit(Durability::durable);
 }
 

@@ -14,6 +14,7 @@
 
 #include <sys/stat.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -47,10 +48,13 @@ class RoamingCdb {
   CdbReader cdb_;
 };
 
-// Writes a roaming cdb to path atomically (temp file path + ".tmp", fsync, rename, fsync of
-// the directory). produce() calls add(ip, last_login) once per entry. Throws StoreError.
+// Writes a roaming cdb to path atomically: built in memory (cdb_image.h), written to
+// path + ".tmp" in one write, fsynced and renamed over path (see AtomicFile for the
+// directory). produce() calls add(ip, last_login) once per entry; expected_bytes is a hint of
+// the file's size (the one being replaced). Throws StoreError.
 // Callers serialise writers (the lock file): the temp name is fixed.
 using AddEntry = std::function<void(std::string_view ip, std::int64_t last_login)>;
-void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce);
+void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
+                       std::size_t expected_bytes = 0);
 
 }  // namespace ucspi

@@ -80,7 +80,7 @@ class CdbAdmin final : public RoamingAdmin {
     write_roaming_cdb(path_, [&](const AddEntry& add) {
       copy_entries(current, [&](std::string_view other, std::int64_t) { return other != ip; }, add);
       add(ip, now);
-    });
+    }, size_of(current) + ip.size() + 64);
   }
 
   std::vector<RoamingEntry> list() override {
@@ -104,7 +104,7 @@ class CdbAdmin final : public RoamingAdmin {
     if (expired == 0) return 0;  // nothing to drop: leave the file (and readers' maps) alone
     write_roaming_cdb(path_, [&](const AddEntry& add) {
       copy_entries(current, [&](std::string_view, std::int64_t t) { return t > cutoff; }, add);
-    });
+    }, size_of(current));
     return expired;
   }
 
@@ -118,6 +118,11 @@ class CdbAdmin final : public RoamingAdmin {
     if (err == 0 || err == ENOENT) return cdb;
     if (err == EPROTO) throw StoreError(path_ + " is not a roaming cdb (no marker record)");
     throw StoreError("unable to read " + path_ + ": " + error_str(err));
+  }
+
+  // The new file is about as large as the current one: a hint to allocate it once.
+  static std::size_t size_of(const RoamingCdb& cdb) {
+    return cdb.is_open() ? static_cast<std::size_t>(cdb.identity().st_size) : 0;
   }
 
   bool is_recorded_recently(RoamingCdb& cdb, const std::string& ip, std::int64_t now) const {

@@ -6,7 +6,8 @@
 //
 // The IP is -i, else $TCPREMOTEIP (tcpserver), else $IP (Dovecot); it is stored in canonical
 // form (v4-mapped -> dotted quad, IPv6 -> RFC 5952). The store is -s, else $RELAY_STORE:
-// cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR.
+// cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR (a mysql: store is recorded by relay-mysql,
+// which this program execs with the same arguments: see tool_stores.h).
 //
 // Decision: a login never fails because of relay-allow. relay-ctrl-allow kills the login when
 // the address is IPv6 or missing, a known complaint; so when a program is given, a missing or
@@ -24,6 +25,7 @@
 #include "ip_address.h"
 #include "messages.h"
 #include "tool_args.h"
+#include "tool_stores.h"
 
 using namespace ucspi;
 
@@ -43,7 +45,8 @@ const char* client_ip_text(const char* option) {
 }
 
 // Records the login; returns what went wrong, if anything.
-std::optional<Problem> record_login(const char* ip_option, const char* store_option) {
+std::optional<Problem> record_login(const char* ip_option, const char* store_option,
+                                    ToolStores& stores) {
   const char* ip_text = client_ip_text(ip_option);
   if (ip_text == nullptr) return Problem{100, "no client IP: use -i or set $TCPREMOTEIP or $IP"};
   std::optional<std::string> ip = canonical_ip_text(ip_text);
@@ -57,7 +60,7 @@ std::optional<Problem> record_login(const char* ip_option, const char* store_opt
     return Problem{100, e.what()};
   }
   try {
-    open_admin(spec)->record(*ip, unix_now());
+    stores.open_admin(spec)->record(*ip, unix_now());
   } catch (const StoreError& e) {
     return Problem{111, "unable to record " + *ip + ": " + e.what()};
   }
@@ -66,7 +69,7 @@ std::optional<Problem> record_login(const char* ip_option, const char* store_opt
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int ucspi::relay_allow_main(int argc, char** argv, ToolStores& stores) {
   const char* ip_option = nullptr;
   const char* store_option = nullptr;
   ::opterr = 0;  // our usage line instead of getopt's message
@@ -82,7 +85,7 @@ int main(int argc, char** argv) {
   char** program = argv + optind;
   const bool have_program = *program != nullptr;
 
-  if (std::optional<Problem> problem = record_login(ip_option, store_option)) {
+  if (std::optional<Problem> problem = record_login(ip_option, store_option, stores)) {
     if (!have_program) die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
     print_line({"relay-allow: warning: ", problem->text});
   }

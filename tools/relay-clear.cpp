@@ -4,13 +4,15 @@
 // run it from cron. Quiet on success; 100 usage or bad store name, 111 store failure.
 #include "messages.h"
 #include "tool_args.h"
+#include "tool_stores.h"
 
 using namespace ucspi;
 
-int main(int argc, char** argv) {
-  AdminArgs args = parse_admin_args(argc, argv, "relay-clear", "relay-clear [ -s store ] [ -w seconds ]");
+int ucspi::relay_clear_main(int argc, char** argv, ToolStores& stores) {
+  AdminArgs args = parse_admin_args(argc, argv, stores, "relay-clear",
+                                    "relay-clear [ -s store ] [ -w seconds ]");
   try {
-    open_admin(args.spec)->expire(unix_now() - args.window);
+    stores.open_admin(args.spec)->expire(unix_now() - args.window);
   } catch (const StoreError& e) {
     die(111, {"relay-clear: fatal: ", e.what()});
   }

@@ -15,6 +15,7 @@
 #include "messages.h"
 #include "roaming_time.h"
 #include "tool_args.h"
+#include "tool_stores.h"
 
 using namespace ucspi;
 
@@ -44,11 +45,12 @@ void write_all(std::string_view text) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  AdminArgs args = parse_admin_args(argc, argv, "relay-list", "relay-list [ -s store ] [ -w seconds ]");
+int ucspi::relay_list_main(int argc, char** argv, ToolStores& stores) {
+  AdminArgs args = parse_admin_args(argc, argv, stores, "relay-list",
+                                    "relay-list [ -s store ] [ -w seconds ]");
   std::vector<RoamingEntry> entries;
   try {
-    entries = open_admin(args.spec)->list();
+    entries = stores.open_admin(args.spec)->list();
   } catch (const StoreError& e) {
     die(111, {"relay-list: fatal: ", e.what()});
   }

@@ -30,6 +30,13 @@ inline constexpr std::int64_t default_relay_window = 1800;
 // Throws StoreError for an unknown prefix or an empty path.
 StoreSpec parse_store_spec(std::string_view text);
 
+// The admin of a cdb: or relay-ctrl: store; StoreError for mysql: (see open_admin). For
+// relay-ctrl, the recorded files carry USER/DOMAIN from this process's environment, as
+// relay-ctrl-allow's do. Needs no MySQL or libevent (library ucspi_store_names).
+std::unique_ptr<RoamingAdmin> open_local_admin(const StoreSpec& spec);
+
+// The full factory (library ucspi_stores: links MySQL and libevent).
+
 // requested if given, else the MySQL config's `time`, else default_relay_window.
 // Throws StoreError when the MySQL config cannot be read.
 std::int64_t store_window(const StoreSpec& spec, std::optional<std::int64_t> requested);
@@ -37,8 +44,7 @@ std::int64_t store_window(const StoreSpec& spec, std::optional<std::int64_t> req
 // base is used by the MySQL store only (it may be null for the others). Throws StoreError.
 std::unique_ptr<RoamingLookup> open_lookup(const StoreSpec& spec, struct event_base* base,
                                            std::optional<std::int64_t> window);
-// For relay-ctrl, the recorded files carry USER/DOMAIN from this process's environment, as
-// relay-ctrl-allow's do. Throws StoreError.
+// Any store's admin: open_local_admin, or MySQL's. Throws StoreError.
 std::unique_ptr<RoamingAdmin> open_admin(const StoreSpec& spec);
 
 }  // namespace ucspi

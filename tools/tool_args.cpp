@@ -36,7 +36,8 @@ std::optional<std::int64_t> parse_seconds(std::string_view text) {
   return value;
 }
 
-AdminArgs parse_admin_args(int argc, char** argv, std::string_view prog, std::string_view usage) {
+AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, std::string_view prog,
+                           std::string_view usage) {
   const std::string fatal = std::string(prog) + ": fatal: ";
   const char* store_option = nullptr;
   std::optional<std::int64_t> window;
@@ -57,7 +58,7 @@ AdminArgs parse_admin_args(int argc, char** argv, std::string_view prog, std::st
   if (text == nullptr) die(100, {fatal, "no store: use -s or set $RELAY_STORE"});
   StoreSpec spec = spec_or_die(text, fatal);
   try {
-    return AdminArgs{spec, store_window(spec, window)};
+    return AdminArgs{spec, stores.window(spec, window)};
   } catch (const StoreError& e) {
     die(111, {fatal, e.what()});  // e.g. an unreadable MySQL config
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "store_spec.h"
+#include "tool_stores.h"
 
 namespace ucspi {
 
@@ -22,7 +23,8 @@ struct AdminArgs {
   StoreSpec spec;
   std::int64_t window;
 };
-AdminArgs parse_admin_args(int argc, char** argv, std::string_view prog, std::string_view usage);
+AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, std::string_view prog,
+                           std::string_view usage);
 
 // Seconds since 1970 now.
 std::int64_t unix_now();

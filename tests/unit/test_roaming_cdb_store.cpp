@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cdb_file.h"
+#include "cdb_image.h"
 #include "roaming_cdb_file.h"
 #include "roaming_cdb_store.h"
 #include "test_roaming_support.h"
@@ -59,6 +60,23 @@ TEST_CASE("the file holds the marker, then IP -> decimal Unix seconds", "[roamin
     names.push_back(entry.path().filename());
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"roaming.cdb", "roaming.cdb.lock"});
+}
+
+TEST_CASE("an in-memory image is byte for byte what tinycdb's cdb_make writes", "[roaming][cdb]") {
+  TempDir dir;
+  Records records{{"", "ucspi-relay roaming 1"}, {"dup", "first"}, {"dup", "second"}};
+  // Enough keys that tables hold several entries and linear probing wraps.
+  for (int n = 0; n < 3000; ++n) records.emplace_back("10.0." + std::to_string(n), std::to_string(n));
+  write_cdb(dir / "made.cdb", records);
+  CdbImage image;
+  for (const auto& [key, data] : records) REQUIRE(image.add(key, data));
+  REQUIRE(image.finish());
+  CHECK(image.bytes() == read_file(dir / "made.cdb"));
+
+  CdbImage empty;
+  REQUIRE(empty.finish());
+  write_cdb(dir / "empty.cdb", {});
+  CHECK(empty.bytes() == read_file(dir / "empty.cdb"));
 }
 
 TEST_CASE("a file built by another tool in the documented format is read", "[roaming][cdb]") {

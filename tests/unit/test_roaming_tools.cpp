@@ -1,6 +1,7 @@
 // relay-allow, relay-clear and relay-list as real processes (paths from tests/CMakeLists.txt).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 
@@ -200,4 +201,28 @@ TEST_CASE("8 concurrent relay-allow processes lose nothing", "[roaming][tools][c
   });
   CHECK(ok);
   CHECK(listed_ips(store).size() == writers * per_writer);
+}
+
+TEST_CASE("the tools hand a mysql: store to relay-mysql beside them, and survive its absence",
+          "[roaming][tools][relay-mysql]") {
+  TempDir dir;
+  const std::string store = "mysql:" + dir / "missing.conf";
+  // relay-mysql ran (its config error) and the login ran exactly once.
+  ProcessResult r = run_process({relay_allow, "-s", store, "-i", "10.0.0.1", "/bin/echo", "in"},
+                                {base_path});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "in\n");
+  CHECK_THAT(r.err, Catch::StartsWith("relay-allow: warning: unable to record 10.0.0.1: ") &&
+                        Catch::Contains("missing.conf") && !Catch::Contains("relay-mysql"));
+  r = run_process({relay_list, "-s", store}, {base_path});
+  CHECK(r.exit_code == 111);
+  CHECK_THAT(r.err, Catch::StartsWith("relay-list: fatal: ") && Catch::Contains("missing.conf"));
+
+  // A relay-allow installed without relay-mysql warns and still runs the login.
+  const std::string lone = dir / "relay-allow";
+  std::filesystem::copy_file(relay_allow, lone);
+  r = run_process({lone, "-s", store, "-i", "10.0.0.1", "/bin/echo", "in"}, {base_path});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "in\n");
+  CHECK_THAT(r.err, Catch::Contains("unable to run " + dir / "relay-mysql"));
 }

@@ -1,0 +1,84 @@
+#include "cdb_image.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+namespace ucspi {
+namespace {
+
+constexpr std::size_t header_size = 2048;
+constexpr std::uint64_t max_file_size = std::numeric_limits<std::uint32_t>::max();
+
+// djb's hash, as cdb_hash().
+std::uint32_t cdb_hash_of(std::string_view key) {
+  std::uint32_t h = 5381;
+  for (unsigned char c : key) h = (h + (h << 5)) ^ c;
+  return h;
+}
+
+void put_u32(char* out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i) & 0xff);
+}
+
+void append_u32(std::string& out, std::uint32_t value) {
+  char buf[4];
+  put_u32(buf, value);
+  out.append(buf, sizeof buf);
+}
+
+}  // namespace
+
+CdbImage::CdbImage(std::size_t expected_bytes) {
+  bytes_.reserve(std::max(expected_bytes, header_size));
+  bytes_.resize(header_size);  // filled in by finish()
+}
+
+bool CdbImage::add(std::string_view key, std::string_view data) {
+  const std::uint64_t grown = bytes_.size() + 8 + std::uint64_t{key.size()} + data.size();
+  // Each record also costs 16 bytes of hash table: refuse now rather than at finish().
+  if (grown + 16 * (std::uint64_t{records_.size()} + 1) > max_file_size) return false;
+  records_.push_back(Slot{cdb_hash_of(key), static_cast<std::uint32_t>(bytes_.size())});
+  append_u32(bytes_, static_cast<std::uint32_t>(key.size()));
+  append_u32(bytes_, static_cast<std::uint32_t>(data.size()));
+  bytes_.append(key);
+  bytes_.append(data);
+  return true;
+}
+
+bool CdbImage::finish() {
+  if (bytes_.size() + 16 * std::uint64_t{records_.size()} > max_file_size) return false;
+  std::array<std::uint32_t, 256> count{};
+  for (const Slot& record : records_) ++count[record.hash & 255];
+  // Records grouped by table, keeping the order added within each (first added wins).
+  std::array<std::uint32_t, 256> start{};
+  for (std::size_t i = 1; i < 256; ++i) start[i] = start[i - 1] + count[i - 1];
+  std::vector<Slot> grouped(records_.size());
+  std::array<std::uint32_t, 256> next = start;
+  for (const Slot& record : records_) grouped[next[record.hash & 255]++] = record;
+
+  std::size_t out = bytes_.size();
+  bytes_.resize(out + 16 * records_.size());  // every table holds twice its records
+  std::vector<Slot> table;
+  for (std::size_t i = 0; i < 256; ++i) {
+    const std::uint32_t length = 2 * count[i];
+    put_u32(&bytes_[8 * i], static_cast<std::uint32_t>(out));
+    put_u32(&bytes_[8 * i + 4], length);
+    if (length == 0) continue;
+    table.assign(length, Slot{0, 0});
+    for (std::uint32_t k = start[i]; k < start[i] + count[i]; ++k) {
+      const Slot& record = grouped[k];
+      std::uint32_t at = (record.hash >> 8) % length;
+      while (table[at].position != 0) at = at + 1 == length ? 0 : at + 1;  // 0: an empty slot
+      table[at] = record;
+    }
+    for (const Slot& slot : table) {
+      put_u32(&bytes_[out], slot.hash);
+      put_u32(&bytes_[out + 4], slot.position);
+      out += 8;
+    }
+  }
+  return true;
+}
+
+}  // namespace ucspi

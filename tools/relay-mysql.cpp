@@ -1,0 +1,45 @@
+// relay-mysql allow|clear|list [ arg ... ]
+// relay-allow, relay-clear or relay-list linked with every store, MySQL included. Those tools
+// are built without MySQL (see tool_stores.h) and exec this program, from their own
+// directory, for a mysql: store; it also serves the other stores, so it can be run by hand.
+#include <string_view>
+
+#include "messages.h"
+#include "tool_stores.h"
+
+using namespace ucspi;
+
+namespace {
+
+class AllToolStores final : public ToolStores {
+ public:
+  std::int64_t window(const StoreSpec& spec, std::optional<std::int64_t> requested) override {
+    return store_window(spec, requested);
+  }
+  std::unique_ptr<RoamingAdmin> open_admin(const StoreSpec& spec) override {
+    return ucspi::open_admin(spec);
+  }
+};
+
+struct Tool {
+  std::string_view name;
+  int (*main)(int, char**, ToolStores&);
+};
+
+constexpr Tool tools[] = {
+    {"allow", relay_allow_main},
+    {"clear", relay_clear_main},
+    {"list", relay_list_main},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2) {
+    for (const Tool& tool : tools) {
+      AllToolStores stores;
+      if (argv[1] == tool.name) return tool.main(argc - 1, argv + 1, stores);
+    }
+  }
+  die(100, {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ]"});
+}

@@ -56,7 +56,9 @@ bool for_each_candidate(const Client& client, Visit&& visit) {
   if (try_key(ip)) return true;
   if (!parsed.expanded.empty() && try_key(parsed.expanded)) return true;
   if (client.host) {
-    key.assign("=").append(*client.host);
+    key.clear();
+    key.push_back('=');
+    key.append(*client.host);
     if (try_key(key)) return true;
   }
   const bool colon_ends_prefix = parsed.v6.has_value();
@@ -75,7 +77,9 @@ bool for_each_candidate(const Client& client, Visit&& visit) {
     std::string_view host = *client.host;
     for (std::size_t i = 0; i < host.size(); ++i) {
       if (host[i] != '.') continue;
-      key.assign("=").append(host.substr(i));
+      key.clear();
+      key.push_back('=');  // not assign("="): GCC 12 -O3 flags that with a false -Wrestrict
+      key.append(host.substr(i));
       if (try_key(key)) return true;
     }
     if (try_key("=")) return true;

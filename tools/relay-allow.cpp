@@ -9,11 +9,12 @@
 // cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR (a mysql: store is recorded by relay-mysql,
 // which this program execs with the same arguments: see tool_stores.h).
 //
-// Decision: a login never fails because of relay-allow. relay-ctrl-allow kills the login when
-// the address is IPv6 or missing, a known complaint; so when a program is given, a missing or
-// garbage IP, a missing or bad store name and a store failure each print
-// "relay-allow: warning: ..." and the program runs anyway (nothing is recorded). Without a
-// program the same problems are fatal: exit 100 for bad input (IP, usage, store name), 111
+// A missing or garbage IP is bad input: "relay-allow: fatal: ...", exit 100, nothing written
+// and nothing run, even with a program; such a chain is broken and must not look healthy.
+// (relay-ctrl-allow also killed logins from IPv6 clients, a known complaint: here every IPv6
+// and v4-mapped address is a good one.) The store never fails a login: with a program, a
+// missing or bad store name and a store failure print "relay-allow: warning: ..." and the
+// program runs anyway. Without a program they are fatal: exit 100 for a bad store name, 111
 // for a store failure. An exec failure is exit 111.
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ constexpr std::string_view usage = "relay-allow: usage: relay-allow [ -s store ]
 struct Problem {
   int exit_code;
   std::string text;
+  bool fails_login = false;  // bad input that must stop the chain, not only the recording
 };
 
 const char* client_ip_text(const char* option) {
@@ -48,9 +50,10 @@ const char* client_ip_text(const char* option) {
 std::optional<Problem> record_login(const char* ip_option, const char* store_option,
                                     ToolStores& stores) {
   const char* ip_text = client_ip_text(ip_option);
-  if (ip_text == nullptr) return Problem{100, "no client IP: use -i or set $TCPREMOTEIP or $IP"};
+  if (ip_text == nullptr)
+    return Problem{100, "no client IP: use -i or set $TCPREMOTEIP or $IP", true};
   std::optional<std::string> ip = canonical_ip_text(ip_text);
-  if (!ip) return Problem{100, std::string("not an IP address: ") + ip_text};
+  if (!ip) return Problem{100, std::string("not an IP address: ") + ip_text, true};
   const char* store = store_text(store_option);
   if (store == nullptr) return Problem{100, "no store: use -s or set $RELAY_STORE"};
   StoreSpec spec;
@@ -86,7 +89,8 @@ int ucspi::relay_allow_main(int argc, char** argv, ToolStores& stores) {
   const bool have_program = *program != nullptr;
 
   if (std::optional<Problem> problem = record_login(ip_option, store_option, stores)) {
-    if (!have_program) die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
+    if (!have_program || problem->fails_login)
+      die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
     print_line({"relay-allow: warning: ", problem->text});
   }
   if (!have_program) return 0;

@@ -103,7 +103,7 @@ TEST_CASE("relay-allow with a broken store still runs the login", "[roaming][too
   CHECK(r.err.starts_with("relay-allow: fatal: unable to record 10.0.0.1: "));
 }
 
-TEST_CASE("relay-allow without a usable IP or store records nothing",
+TEST_CASE("relay-allow without a usable IP or store records nothing; a bad IP stops the login",
           "[roaming][tools][relay-allow]") {
   TempDir dir;
   const std::string store = make_store(dir, "cdb");
@@ -112,10 +112,25 @@ TEST_CASE("relay-allow without a usable IP or store records nothing",
     std::vector<std::string> env;
     std::string message;
   };
+  // A missing or garbage IP is bad input: exit 100, and the chain stops too.
   for (const Case& c : {Case{{spec}, "no client IP: use -i or set $TCPREMOTEIP or $IP"},
                         Case{{spec, "TCPREMOTEIP="}, "not an IP address: "},
                         Case{{spec, "TCPREMOTEIP=::1:garbage"}, "not an IP address: ::1:garbage"},
-                        Case{{"TCPREMOTEIP=10.0.0.1"}, "no store: use -s or set $RELAY_STORE"},
+                        Case{{spec, "IP=10.0.0.300"}, "not an IP address: 10.0.0.300"}}) {
+    CAPTURE(c.env);
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{relay_allow}, {relay_allow, "/bin/echo", "in"}}) {
+      ProcessResult r = run_process(argv, c.env);
+      CHECK(r.exit_code == 100);
+      CHECK(r.out.empty());
+      CHECK(r.err == "relay-allow: fatal: " + c.message + "\n");
+    }
+  }
+  ProcessResult option = run_process({relay_allow, "-i", "garbage", "/bin/echo", "in"}, {spec});
+  CHECK(option.exit_code == 100);
+  CHECK(option.out.empty());
+  // A store problem never fails the login.
+  for (const Case& c : {Case{{"TCPREMOTEIP=10.0.0.1"}, "no store: use -s or set $RELAY_STORE"},
                         Case{{"TCPREMOTEIP=10.0.0.1", "RELAY_STORE=/x"},
                              "unknown store /x (expected cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR)"}}) {
     CAPTURE(c.env);

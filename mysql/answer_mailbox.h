@@ -25,7 +25,7 @@ class AnswerMailbox {
   static void on_ready(evutil_socket_t, short, void* self);
   void deliver();
 
-  LibeventPtr ready_;
+  EventPtr ready_;
   std::vector<ReadyAnswer> pending_;
   // Shared with deliver() so it can tell that a callback destroyed us mid-loop.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -8,8 +8,8 @@ namespace ucspi {
 
 namespace {
 
-LibeventPtr new_timer(event_base* base, event_callback_fn fn, void* self) {
-  LibeventPtr timer(evtimer_new(base, fn, self));
+EventPtr new_timer(event_base* base, event_callback_fn fn, void* self) {
+  EventPtr timer(evtimer_new(base, fn, self));
   if (!timer) throw StoreError("mysql: cannot create an event");
   return timer;
 }
@@ -66,7 +66,7 @@ void AsyncConnection::close() {
 
 void AsyncConnection::arm_deadline(unsigned ms) {
   deadline_ms_ = ms;
-  timeval tv = timeval_of_ms(ms);
+  timeval tv = to_timeval(ms);
   event_add(deadline_.get(), &tv);
 }
 
@@ -111,7 +111,7 @@ void AsyncConnection::wait(int status) {
                             : evtimer_new(base_, &on_io, this));
   if (!io_) return fail("cannot create an event");
   timeval tv{};
-  if (status & MYSQL_WAIT_TIMEOUT) tv = timeval_of_ms(mysql_get_timeout_value_ms(mysql_.get()));
+  if (status & MYSQL_WAIT_TIMEOUT) tv = to_timeval(mysql_get_timeout_value_ms(mysql_.get()));
   event_add(io_.get(), (status & MYSQL_WAIT_TIMEOUT) ? &tv : nullptr);
 }
 

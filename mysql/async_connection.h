@@ -72,12 +72,12 @@ class AsyncConnection {
   bool suspended_ = false;  // a *_start/_cont returned "wait": Connector/C is mid-call
   int cloexec_fd_ = -1;
   unsigned deadline_ms_ = 0;
-  LibeventPtr io_;
-  LibeventPtr deadline_;
-  LibeventPtr idle_;
+  EventPtr io_;
+  EventPtr deadline_;
+  EventPtr idle_;
   // Delivers an outcome that was ready at once on the next loop turn, keeping the promise
   // that callbacks never run from inside connect()/query().
-  LibeventPtr later_;
+  EventPtr later_;
   Outcome later_outcome_;
   Callback later_done_;
   std::function<void()> lost_;

@@ -117,7 +117,7 @@ class MysqlLookup final : public RoamingLookup {
     mailbox_.post(queue_.fail_all());
     log_.down(error);
     state_ = State::backoff;
-    timeval tv = timeval_of_ms(backoff_ms_);
+    timeval tv = to_timeval(backoff_ms_);
     event_add(backoff_.get(), &tv);
     backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
   }
@@ -154,8 +154,8 @@ class MysqlLookup final : public RoamingLookup {
   AnswerMailbox mailbox_;
   LookupQueue queue_;
   AsyncConnection connection_;
-  LibeventPtr sweep_;
-  LibeventPtr backoff_;
+  EventPtr sweep_;
+  EventPtr backoff_;
   State state_ = State::idle;
   unsigned backoff_ms_ = kFirstBackoffMs;
 };

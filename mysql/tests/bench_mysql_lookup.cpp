@@ -44,7 +44,7 @@ std::string ip_of(long n) {
 class DelayProxy {
  public:
   DelayProxy(const MysqlConfig& upstream, unsigned delay_ms)
-      : base_(event_base_new()), delay_(timeval_of_ms(delay_ms)) {
+      : base_(event_base_new()), delay_(to_timeval(delay_ms)) {
     inet_pton(AF_INET, upstream.server.c_str(), &upstream_.sin_addr);
     upstream_.sin_family = AF_INET;
     upstream_.sin_port = htons(static_cast<uint16_t>(upstream.port));
@@ -87,7 +87,7 @@ class DelayProxy {
   struct Direction {
     bufferevent* to = nullptr;
     std::deque<Pending> queue;
-    LibeventPtr timer;
+    EventPtr timer;
   };
   struct Pair {
     DelayProxy* proxy;
@@ -161,7 +161,7 @@ class DelayProxy {
   evconnlistener* listener_ = nullptr;
   unsigned port_ = 0;
   int stop_pipe_[2] = {-1, -1};
-  LibeventPtr stop_;
+  EventPtr stop_;
   std::list<std::unique_ptr<Pair>> pairs_;
   std::thread thread_;
 };

@@ -17,8 +17,8 @@ EventLoop::~EventLoop() {
 bool EventLoop::run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   auto end = Clock::now() + limit;
   // A wake-up every 5 ms so the condition is checked even when nothing else happens.
-  LibeventPtr wake(event_new(base_, -1, EV_PERSIST, [](evutil_socket_t, short, void*) {}, nullptr));
-  timeval tv = timeval_of_ms(5);
+  EventPtr wake(event_new(base_, -1, EV_PERSIST, [](evutil_socket_t, short, void*) {}, nullptr));
+  timeval tv = to_timeval(5);
   event_add(wake.get(), &tv);
   while (!done()) {
     if (Clock::now() >= end) return false;
@@ -33,7 +33,7 @@ void EventLoop::run_for(std::chrono::milliseconds span) {
 
 void EventLoop::start_ticker() {
   ticker_.reset(event_new(base_, -1, EV_PERSIST, &on_tick, this));
-  timeval tv = timeval_of_ms(10);
+  timeval tv = to_timeval(10);
   event_add(ticker_.get(), &tv);
   last_tick_ = Clock::now();
   max_gap_ = std::chrono::milliseconds(0);

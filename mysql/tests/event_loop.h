@@ -30,7 +30,7 @@ class EventLoop {
   static void on_tick(evutil_socket_t, short, void* self);
 
   event_base* base_;
-  LibeventPtr ticker_;
+  EventPtr ticker_;
   std::chrono::steady_clock::time_point last_tick_{};
   std::chrono::milliseconds max_gap_{0};
 };

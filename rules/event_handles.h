@@ -1,4 +1,6 @@
-// RAII owners for libevent objects.
+// RAII owners for libevent objects, shared by tcpserver and the MySQL store (header only: the
+// rules library itself does not link libevent). event_free() also removes a pending event, so
+// dropping the pointer guarantees its callback never runs again.
 #pragma once
 
 #include <event2/dns.h>

@@ -37,7 +37,7 @@ NAME = "NAME"
 # The options every connection scenario uses, so DNS and ident never make a run flaky.
 QUIET_LOOKUPS = ["-H", "-R", "-l", NAME]
 SHORT = 0.6  # how long "nothing happens" is watched for
-WAIT = 4.0  # upper bound for anything that should happen
+WAIT = 8.0  # upper bound for anything that should happen (CI runs tests two at a time)
 
 
 class Re:
@@ -134,7 +134,7 @@ class Server:
                 self.cond.wait(left)
         return True
 
-    def settle(self, ends=None, quiet=0.15):
+    def settle(self, ends=None, quiet=0.3):
         """Let the log come to rest: `ends` end lines seen (under -v), then a quiet gap."""
         if ends:
             self.wait_log(r"^tcpserver: end ", ends)

@@ -47,7 +47,7 @@ void check_record_list_expire(const MysqlConfig& config) {
 
 }  // namespace
 
-TEST_CASE("admin: record creates the table; list and expire on BIGINT timestamps") {
+TEST_CASE("admin: record creates the table, list and expire on BIGINT timestamps") {
   MysqlConfig config = fixture_config();
   config.table = unique_table("admin_int");
   auto admin = make_mysql_admin(config);

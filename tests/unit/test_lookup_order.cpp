@@ -44,7 +44,7 @@ TEST_CASE("djb's order for an IPv4 client with host and info", "[rules][lookup]"
                                    "=.two.three", "=.three", "=", ""});
 }
 
-TEST_CASE("absent host and info skip their keys; empty ones count", "[rules][lookup]") {
+TEST_CASE("absent host and info skip their keys, empty ones count", "[rules][lookup]") {
   CHECK(without_cidr(candidates("1.2.3.4", std::nullopt, std::nullopt)) ==
         Keys{"1.2.3.4", "1.2.3.", "1.2.", "1.", ""});
   CHECK(without_cidr(candidates("1.2.3.4", "", "")) ==

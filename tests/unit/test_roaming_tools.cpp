@@ -103,7 +103,7 @@ TEST_CASE("relay-allow with a broken store still runs the login", "[roaming][too
   CHECK(r.err.starts_with("relay-allow: fatal: unable to record 10.0.0.1: "));
 }
 
-TEST_CASE("relay-allow without a usable IP or store records nothing; a bad IP stops the login",
+TEST_CASE("relay-allow without a usable IP or store records nothing, and a bad IP stops the login",
           "[roaming][tools][relay-allow]") {
   TempDir dir;
   const std::string store = make_store(dir, "cdb");

@@ -27,7 +27,7 @@ TEST_CASE("edits replace the first match by moving the last entry into its slot"
   CHECK(apply(e, {"A=old", "B=1", "C=2"}) == std::vector<std::string>{"C=2", "B=1", "A=new"});
 }
 
-TEST_CASE("unset removes only; later edits override earlier ones", "[tcpserver][env]") {
+TEST_CASE("unset removes only, later edits override earlier ones", "[tcpserver][env]") {
   EnvEdits e;
   e.unset("TCPREMOTEHOST");
   e.set("X", "1");

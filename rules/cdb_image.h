@@ -14,6 +14,22 @@
 
 namespace ucspi {
 
+// One record as the hash tables see it: its key's hash and where the record starts.
+struct CdbSlot {
+  std::uint32_t hash;
+  std::uint32_t position;
+};
+
+// djb's hash, as cdb_hash().
+std::uint32_t cdb_hash_of(std::string_view key);
+
+// Fills header (2048 bytes) and tables (16 bytes a record: the 256 hash tables) for records,
+// given in file order, whose tables start at tables_start, exactly as cdb_make_finish lays
+// them out. The caller checks that tables_start + 16 * records.size() fits in 4 GB. For
+// writers that copy the records themselves (the roaming store's rewrite).
+void build_cdb_index(const std::vector<CdbSlot>& records, std::uint32_t tables_start, char* header,
+                     char* tables);
+
 class CdbImage {
  public:
   // expected_bytes: a hint of the finished size (the file being replaced is close enough), so
@@ -32,13 +48,8 @@ class CdbImage {
   std::string_view bytes() const { return bytes_; }
 
  private:
-  struct Slot {
-    std::uint32_t hash;
-    std::uint32_t position;
-  };
-
   std::string bytes_;
-  std::vector<Slot> records_;  // one per record, in the order added
+  std::vector<CdbSlot> records_;  // one per record, in the order added
 };
 
 }  // namespace ucspi

@@ -57,4 +57,15 @@ using AddEntry = std::function<void(std::string_view ip, std::int64_t last_login
 void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
                        std::size_t expected_bytes = 0);
 
+// The same file write_roaming_cdb writes for the entries of the roaming cdb at path (which
+// must still be the file identified by current) in file order, the one for ip dropped and
+// (ip, last_login) added last, built without copying the other records: they are checked in
+// the mapped file and written straight from it with one writev. Returns false, having
+// written nothing, when the file is not exactly as write_roaming_cdb leaves it (the marker
+// first and only once, every time in canonical digits, records filling the data area) or no
+// longer the one opened: the caller then goes the long way round, which copes with any
+// valid file and refuses corrupt ones. Throws StoreError when writing fails.
+bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
+                           std::int64_t last_login);
+
 }  // namespace ucspi

@@ -77,6 +77,8 @@ class CdbAdmin final : public RoamingAdmin {
     UniqueFd lock = take_lock();
     RoamingCdb current = open_current();
     if (is_recorded_recently(current, ip, now)) return;
+    // Usually the file is as this store wrote it: its records go out straight from the map.
+    if (current.is_open() && replace_roaming_entry(path_, current.identity(), ip, now)) return;
     write_roaming_cdb(path_, [&](const AddEntry& add) {
       copy_entries(current, [&](std::string_view other, std::int64_t) { return other != ip; }, add);
       add(ip, now);

@@ -79,6 +79,125 @@ TEST_CASE("an in-memory image is byte for byte what tinycdb's cdb_make writes", 
   CHECK(empty.bytes() == read_file(dir / "empty.cdb"));
 }
 
+namespace {
+
+const std::string marker(roaming_cdb_marker);
+
+struct stat identity_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st;
+}
+
+// A roaming file of 3000 entries, so that tables hold several entries and probing wraps.
+Records many_entries() {
+  Records records{{"", marker}};
+  for (int n = 0; n < 3000; ++n)
+    records.emplace_back("10.0." + std::to_string(n / 256) + "." + std::to_string(n % 256),
+                         std::to_string(now - 100'000 + n));
+  return records;
+}
+
+// What cdb_make writes for records, the entry for ip dropped and (ip, time) added last.
+std::string made_with(const TempDir& dir, Records records, const std::string& ip,
+                      std::int64_t time) {
+  std::erase_if(records, [&](const auto& record) { return record.first == ip; });
+  records.emplace_back(ip, std::to_string(time));
+  write_cdb(dir / "expected.cdb", records);
+  return read_file(dir / "expected.cdb");
+}
+
+}  // namespace
+
+TEST_CASE("a rewrite copied from the old file is byte for byte what cdb_make writes",
+          "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  const Records records = many_entries();
+  write_cdb(path, records);
+  std::string ip;
+  SECTION("an entry in the middle replaced") { ip = "10.0.5.220"; }
+  SECTION("the first entry replaced") { ip = "10.0.0.0"; }
+  SECTION("the last entry replaced") { ip = "10.0.11.183"; }
+  SECTION("a new entry") { ip = "2001:db8::7"; }
+  SECTION("an IP twice in a file of another tool's making") {
+    Records twice = records;
+    twice.insert(twice.begin() + 10, {"10.0.5.220", "1"});
+    write_cdb(path, twice);
+    ip = "10.0.5.220";
+  }
+  Records old = records_of(path);
+  // Straight from the map, without the long way round.
+  REQUIRE(replace_roaming_entry(path, identity_of(path), ip, now));
+  CHECK(read_file(path) == made_with(dir, old, ip, now));
+  // And through the store, which takes the same path.
+  old = records_of(path);
+  make_cdb_admin(path)->record(ip, now + 999'999);
+  CHECK(read_file(path) == made_with(dir, old, ip, now + 999'999));
+}
+
+TEST_CASE("a file not as the store writes it is rewritten the long way round, to the same bytes",
+          "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  Records records = many_entries();
+  const Records canonical = records;  // what the store makes of them
+  SECTION("a time with leading zeros") { records[20].second = "000" + records[20].second; }
+  SECTION("the marker not first") { std::swap(records[0], records[1]); }
+  SECTION("the marker twice") { records.insert(records.begin() + 100, {"", marker}); }
+  write_cdb(path, records);
+  const std::string ip = "10.0.5.220";
+  CHECK_FALSE(replace_roaming_entry(path, identity_of(path), ip, now));
+  make_cdb_admin(path)->record(ip, now);
+  CHECK(read_file(path) == made_with(dir, canonical, ip, now));
+}
+
+TEST_CASE("a rewrite refuses a record that overruns the data area and writes nothing",
+          "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_cdb(path, many_entries());
+  std::string bytes = read_file(path);
+  // The second record (after the 8 + 21 bytes of the marker) claims a huge key.
+  const std::size_t second = 2048 + 8 + marker.size();
+  SECTION("a key") { bytes.replace(second, 4, "\xf0\xff\xff\x0f", 4); }
+  SECTION("data") { bytes.replace(second + 4, 4, "\x00\x00\x10\x00", 4); }
+  SECTION("a record cut short by the tables") {
+    // The data area ends 3 bytes into the last record's header.
+    const std::uint32_t end = static_cast<unsigned char>(bytes[0]) |
+                              static_cast<unsigned char>(bytes[1]) << 8 |
+                              static_cast<unsigned char>(bytes[2]) << 16;
+    std::uint32_t pos = 2048, last = 2048;
+    while (pos < end) {
+      last = pos;
+      auto u32 = [&](std::size_t at) {
+        std::uint32_t v = 0;
+        for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
+        return v;
+      };
+      pos += 8 + u32(pos) + u32(pos + 4);
+    }
+    // The last record grows 5 bytes past the tables' start.
+    const std::uint32_t key_length = static_cast<unsigned char>(bytes[last]) + 5;
+    bytes[last] = static_cast<char>(key_length);
+  }
+  write_file(path, bytes);
+  CHECK_FALSE(replace_roaming_entry(path, identity_of(path), "10.9.9.9", now));
+  CHECK_THROWS_AS(make_cdb_admin(path)->record("10.9.9.9", now), StoreError);
+  CHECK(read_file(path) == bytes);
+}
+
+TEST_CASE("a rewrite leaves a file replaced since it was opened to the long way round",
+          "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_cdb(path, many_entries());
+  const struct stat opened = identity_of(path);
+  write_cdb(dir / "other.cdb", many_entries());
+  REQUIRE(::rename((dir / "other.cdb").c_str(), path.c_str()) == 0);
+  CHECK_FALSE(replace_roaming_entry(path, opened, "10.9.9.9", now));
+}
+
 TEST_CASE("a file built by another tool in the documented format is read", "[roaming][cdb]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";

@@ -48,7 +48,10 @@ class MysqlLookup final : public RoamingLookup {
   }
 
   void lookup(const std::string& ip, std::int64_t now,
-              std::function<void(RelayAnswer)> done) override {
+              std::function<void(RelayVerdict)> verdict) override {
+    LookupDone done = [verdict = std::move(verdict)](RelayAnswer answer) {
+      verdict({answer, answer == RelayAnswer::unavailable ? "database unavailable" : ""});
+    };
     std::optional<std::string> key = canonical_ip_text(ip);
     if (!key) return mailbox_.post(std::move(done), RelayAnswer::no_relay);
     // Known down: backing off, or retrying a server that has not yet proved it is back.

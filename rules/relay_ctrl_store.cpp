@@ -41,18 +41,29 @@ class RelayCtrlLookup final : public RoamingLookup {
   RelayCtrlLookup(std::string dir, std::int64_t window) : dir_(std::move(dir)), window_(window) {}
 
   void lookup(const std::string& ip, std::int64_t now,
-              std::function<void(RelayAnswer)> done) override {
+              std::function<void(RelayVerdict)> done) override {
     done(answer(ip, now));
   }
 
  private:
-  RelayAnswer answer(const std::string& ip, std::int64_t now) const {
-    if (!is_safe_name(ip)) return RelayAnswer::no_relay;
+  RelayVerdict answer(const std::string& ip, std::int64_t now) const {
+    if (!is_safe_name(ip)) return {};
+    const std::string path = dir_ + '/' + ip;
     struct stat st {};
-    if (::stat((dir_ + '/' + ip).c_str(), &st) == -1)
-      return errno == ENOENT ? RelayAnswer::no_relay : RelayAnswer::unavailable;
-    if (!S_ISREG(st.st_mode)) return RelayAnswer::no_relay;
-    return within_window(st.st_mtime, now, window_) ? RelayAnswer::relay : RelayAnswer::no_relay;
+    if (::stat(path.c_str(), &st) == -1) {
+      if (errno != ENOENT) return unavailable("unable to read " + path, errno);
+      // No file for this client, or no directory at all: only the first is a quiet "no".
+      if (::stat(dir_.c_str(), &st) == -1) return unavailable("unable to read " + dir_, errno);
+      if (!S_ISDIR(st.st_mode)) return unavailable("unable to read " + dir_, ENOTDIR);
+      return {};
+    }
+    if (!S_ISREG(st.st_mode)) return {};
+    if (within_window(st.st_mtime, now, window_)) return {RelayAnswer::relay, {}};
+    return {};
+  }
+
+  static RelayVerdict unavailable(const std::string& what, int err) {
+    return {RelayAnswer::unavailable, what + ": " + error_str(err)};
   }
 
   std::string dir_;

@@ -12,7 +12,8 @@
 // appears complete with a fresh mtime. Names starting with '.' (temp files) and names that are
 // not canonical IP text are not entries: list skips them and expire never removes them.
 // Canonical IP text has no '/' and no leading '.', so no key can name a file outside DIR.
-// A missing DIR or file is an empty store (no_relay).
+// A missing file is a client without an entry (no_relay); a missing or unreadable DIR is
+// unavailable with the reason for lookups, and an empty store for list and expire.
 //
 // record takes a shared flock on DIR and expire an exclusive one, so a sweep cannot unlink a
 // file renamed in between its stat and its unlink (relay-ctrl-age's race). Like the cdb store,

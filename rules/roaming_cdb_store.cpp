@@ -20,39 +20,34 @@ class CdbLookup final : public RoamingLookup {
   CdbLookup(std::string path, std::int64_t window) : path_(std::move(path)), window_(window) {}
 
   void lookup(const std::string& ip, std::int64_t now,
-              std::function<void(RelayAnswer)> done) override {
+              std::function<void(RelayVerdict)> done) override {
     done(answer(ip, now));
   }
 
  private:
-  enum class FileState { present, missing, broken };
-
-  RelayAnswer answer(const std::string& ip, std::int64_t now) {
-    if (ip.empty()) return RelayAnswer::no_relay;  // the marker's key, never an address
-    switch (refresh()) {
-      case FileState::missing: return RelayAnswer::no_relay;
-      case FileState::broken: return RelayAnswer::unavailable;
-      case FileState::present: break;
-    }
+  RelayVerdict answer(const std::string& ip, std::int64_t now) {
+    if (ip.empty()) return {};  // the marker's key, never an address
+    if (std::string problem = refresh(); !problem.empty())
+      return {RelayAnswer::unavailable, std::move(problem)};
     std::int64_t last_login = 0;
     int r = cdb_.find(ip, last_login);
-    if (r < 0) return RelayAnswer::unavailable;
-    if (r == 0) return RelayAnswer::no_relay;
-    return within_window(last_login, now, window_) ? RelayAnswer::relay : RelayAnswer::no_relay;
+    if (r < 0) return {RelayAnswer::unavailable, path_ + ": corrupt record for " + ip};
+    if (r == 1 && within_window(last_login, now, window_)) return {RelayAnswer::relay, {}};
+    return {};
   }
 
   // One stat per lookup; the file is remapped only after a writer renamed a new one in.
-  FileState refresh() {
+  // A store that does not exist yet is a problem too: until a login creates it, nobody relays,
+  // and a path mistyped in a run file must not look like a quiet store.
+  std::string refresh() {
     struct stat st {};
-    if (::stat(path_.c_str(), &st) == -1) {
-      if (errno != ENOENT) return FileState::broken;
-      cdb_ = RoamingCdb{};
-      return FileState::missing;
-    }
-    if (cdb_.is_open() && same_file(cdb_.identity(), st)) return FileState::present;
-    int err = cdb_.open(path_);
-    if (err == 0) return FileState::present;
-    return err == ENOENT ? FileState::missing : FileState::broken;
+    int err = ::stat(path_.c_str(), &st) == -1 ? errno : 0;
+    if (err == 0 && cdb_.is_open() && same_file(cdb_.identity(), st)) return {};
+    if (err == 0) err = cdb_.open(path_);
+    if (err == 0) return {};
+    cdb_ = RoamingCdb{};
+    if (err == EPROTO) return path_ + " is not a roaming cdb";
+    return "unable to read " + path_ + ": " + error_str(err);
   }
 
   std::string path_;

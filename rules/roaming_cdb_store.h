@@ -2,8 +2,9 @@
 // by tcpserver without any server, written by relay-allow / relay-clear.
 //
 // Readers answer at once from the mapped file and remap it only when the path names another
-// file (rename-replaced). A missing file is an empty store (no_relay); a file that is not a
-// roaming cdb, or a corrupt record, answers unavailable (never relay).
+// file (rename-replaced). A missing or unreadable file, a file that is not a roaming cdb, or a
+// corrupt record answers unavailable with the reason (never relay). For the tools a missing
+// file is an empty store: the first login creates it.
 //
 // Writers serialise on an flock of the sibling file PATH.lock (created if missing, waited for
 // at most lock_wait, then StoreError), re-read the current file under the lock, write PATH.tmp,

@@ -20,6 +20,13 @@ enum class RelayAnswer {
   unavailable,  // the store could not answer: treated as no_relay, never as relay
 };
 
+// A lookup's answer. An unavailable store says why, so that tcpserver can tell the admin
+// (a store nobody can read must never fail silently).
+struct RelayVerdict {
+  RelayAnswer answer = RelayAnswer::no_relay;
+  std::string problem;  // unavailable only: e.g. "unable to read /var/relay.cdb: access denied"
+};
+
 // Thrown by the synchronous (tools') operations with a message fit for "PROG: warning: ...".
 class StoreError : public std::runtime_error {
  public:
@@ -39,7 +46,7 @@ class RoamingLookup {
   // talks to a server does so on the event loop it was built with, with its own timeouts.
   // Relay iff an entry exists with last_login > now - window, or a permanent one.
   virtual void lookup(const std::string& ip, std::int64_t now,
-                      std::function<void(RelayAnswer)> done) = 0;
+                      std::function<void(RelayVerdict)> done) = 0;
 };
 
 // The tools' side (relay-allow, relay-clear, relay-list): synchronous, bounded by the store's

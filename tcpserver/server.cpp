@@ -217,7 +217,7 @@ void Server::decide(Connection& c) {
   if (!roaming_.lookup || env.sets("RELAYCLIENT")) return spawn(c, false);
   const std::uint64_t id = c.id();
   roaming_.lookup->lookup(c.remote().canonical, static_cast<std::int64_t>(std::time(nullptr)),
-                          [this, id](RelayAnswer answer) { finish_roaming(id, answer); });
+                          [this, id](RelayVerdict verdict) { finish_roaming(id, verdict.answer); });
 }
 
 void Server::finish_roaming(std::uint64_t id, RelayAnswer answer) {

@@ -183,7 +183,8 @@ struct Run {
     long key = n % 4 == 3 ? 1000000 + n : n % kSeeded;
     auto start = Clock::now();
     ++outstanding;
-    store->lookup(ip_of(key), kNow, [this, start](RelayAnswer a) {
+    store->lookup(ip_of(key), kNow, [this, start](RelayVerdict verdict) {
+      const RelayAnswer a = verdict.answer;
       latencies_us.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start).count());
       (a == RelayAnswer::relay ? relays : a == RelayAnswer::no_relay ? no_relays : unavailable)++;

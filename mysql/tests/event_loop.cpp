@@ -50,7 +50,7 @@ void EventLoop::on_tick(evutil_socket_t, short, void* self) {
 RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
                        std::int64_t now, std::chrono::milliseconds limit) {
   std::optional<RelayAnswer> answer;
-  store.lookup(ip, now, [&answer](RelayAnswer a) { answer = a; });
+  store.lookup(ip, now, [&answer](RelayVerdict verdict) { answer = verdict.answer; });
   if (!loop.run_until([&answer] { return answer.has_value(); }, limit)) {
     FAIL("lookup of " << ip << " not answered within " << limit.count() << " ms");
   }

@@ -73,7 +73,8 @@ TEST_CASE("lookup: many concurrent lookups, identical ones coalesced, all answer
   for (int i = 0; i < 300; ++i) {
     std::string ip = i % 3 == 0 ? "10.1.1.1" : "10.2.0." + std::to_string(i % 50);
     bool expect_relay = i % 3 == 0;
-    store->lookup(ip, kNow, [&, expect_relay](RelayAnswer a) {
+    store->lookup(ip, kNow, [&, expect_relay](RelayVerdict verdict) {
+      const RelayAnswer a = verdict.answer;
       ++answered;
       if (a == RelayAnswer::relay && expect_relay) ++relays;
       if (a == RelayAnswer::no_relay && !expect_relay) ++others;
@@ -108,7 +109,7 @@ TEST_CASE("lookup: destruction drops pending lookups and no callback runs afterw
   int calls = 0;
   {
     auto store = make_mysql_lookup(loop.base(), config, kWindow);
-    for (int i = 0; i < 20; ++i) store->lookup("10.1.1.1", kNow, [&calls](RelayAnswer) { ++calls; });
+    for (int i = 0; i < 20; ++i) store->lookup("10.1.1.1", kNow, [&calls](RelayVerdict) { ++calls; });
   }
   loop.run_for(300ms);
   CHECK(calls == 0);
@@ -118,7 +119,7 @@ TEST_CASE("lookup: destruction drops pending lookups and no callback runs afterw
   REQUIRE(lookup_now(loop, *store, "10.1.1.1", kNow) == RelayAnswer::relay);
   calls = 0;
   for (int i = 0; i < 5; ++i) {
-    store->lookup("10.1.1.1", kNow, [&](RelayAnswer) {
+    store->lookup("10.1.1.1", kNow, [&](RelayVerdict) {
       ++calls;
       store.reset();
     });

@@ -27,7 +27,8 @@ struct Tally {
 void fire(RoamingLookup& store, const std::string& ip, int count, Tally& tally) {
   for (int i = 0; i < count; ++i) {
     auto start = Clock::now();
-    store.lookup(ip, kNow, [&tally, start](RelayAnswer a) {
+    store.lookup(ip, kNow, [&tally, start](RelayVerdict verdict) {
+      const RelayAnswer a = verdict.answer;
       auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
       if (took > tally.slowest) tally.slowest = took;
       (a == RelayAnswer::relay ? tally.relay

@@ -73,12 +73,16 @@ TEST_CASE("temp files, foreign names and non-files are not entries", "[roaming][
   CHECK(answer_of(*lookup, ".1700000000.123:456", now) == RelayAnswer::no_relay);
 }
 
-TEST_CASE("a missing directory is empty for readers and an error for writers",
+TEST_CASE("a missing directory is unavailable for readers and an error for writers",
           "[roaming][relay-ctrl]") {
   TempDir dir;
   const std::string missing = dir / "nonexistent";
-  CHECK(answer_of(*make_relay_ctrl_lookup(missing, 1800), "10.0.0.1", now) ==
-        RelayAnswer::no_relay);
+  RelayVerdict verdict = verdict_of(*make_relay_ctrl_lookup(missing, 1800), "10.0.0.1", now);
+  CHECK(verdict.answer == RelayAnswer::unavailable);
+  CHECK(verdict.problem == "unable to read " + missing + ": file does not exist");
+  write_file(dir / "file", "");
+  CHECK(verdict_of(*make_relay_ctrl_lookup(dir / "file", 1800), "10.0.0.1", now).problem ==
+        "unable to read " + dir / "file" + ": not a directory");
   auto admin = make_relay_ctrl_admin(missing);
   CHECK(admin->list().empty());
   CHECK_THROWS_WITH(admin->record("10.0.0.1", now), Catch::Contains("unable to open directory"));

@@ -104,15 +104,19 @@ bool run_in_children(int n, const std::function<bool(int index)>& body) {
   return all_ok;
 }
 
-RelayAnswer answer_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now) {
-  std::optional<RelayAnswer> answer;
+RelayVerdict verdict_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now) {
+  std::optional<RelayVerdict> verdict;
   int calls = 0;
-  lookup.lookup(ip, now, [&](RelayAnswer a) {
-    answer = a;
+  lookup.lookup(ip, now, [&](RelayVerdict v) {
+    verdict = std::move(v);
     ++calls;
   });
-  if (calls != 1 || !answer) throw std::logic_error("lookup did not answer exactly once");
-  return *answer;
+  if (calls != 1 || !verdict) throw std::logic_error("lookup did not answer exactly once");
+  return *verdict;
+}
+
+RelayAnswer answer_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now) {
+  return verdict_of(lookup, ip, now).answer;
 }
 
 struct stat stat_of(const std::string& path) {

@@ -42,6 +42,8 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 // Runs body in n forked children at once; true when every child returned true.
 bool run_in_children(int n, const std::function<bool(int index)>& body);
 
+// A synchronous lookup (the local stores answer before lookup() returns).
+RelayVerdict verdict_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now);
 RelayAnswer answer_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now);
 
 struct stat stat_of(const std::string& path);

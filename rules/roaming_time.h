@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace ucspi {
 
@@ -21,6 +23,19 @@ inline constexpr std::int64_t default_refresh_interval = 60;
 // cannot extend relay.
 inline bool is_recent(std::int64_t last_login, std::int64_t now, std::int64_t refresh_interval) {
   return last_login <= now && now - last_login < refresh_interval;
+}
+
+// A relay window as admins write it on a command line: 1 to 10 decimal digits, not zero.
+// Anything else (a unit, a sign, a blank) is refused rather than read as a different number.
+inline std::optional<std::int64_t> parse_window_seconds(std::string_view text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value == 0) return std::nullopt;
+  return value;
 }
 
 }  // namespace ucspi

@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+
+#include "roaming_time.h"
+#include "store_spec.h"
 
 namespace ucspi {
 namespace {
@@ -45,6 +49,45 @@ void apply_flag(char letter, Options& o) {
   }
 }
 
+// A per-IP limit: 1 to 10 decimal digits, not zero (no -C at all means no limit).
+std::optional<unsigned long> parse_limit(std::string_view text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  unsigned long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (value == 0) return std::nullopt;
+  return value;
+}
+
+// Our own options: the message for a value they do not take, or nothing.
+std::optional<std::string> apply_strict_argument(char letter, const char* arg, Options& o) {
+  switch (letter) {
+    case 'C':
+      if (auto limit = parse_limit(arg)) {
+        o.per_ip_limit = *limit;
+        return std::nullopt;
+      }
+      return std::string("bad per-IP limit -C ") + arg + ": want a number, 1 or more";
+    case 'w':
+      if (auto window = parse_window_seconds(arg)) {
+        o.window = *window;
+        return std::nullopt;
+      }
+      return std::string("bad window -w ") + arg + ": want seconds, 1 or more";
+    case 's':
+      try {
+        parse_store_spec(arg);
+      } catch (const StoreError& e) {
+        return std::string("bad store -s ") + arg + ": " + e.what();
+      }
+      o.store = arg;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 void apply_argument(char letter, const char* arg, Options& o) {
   switch (letter) {
     case 'x': o.rules = arg; break;
@@ -55,10 +98,7 @@ void apply_argument(char letter, const char* arg, Options& o) {
     case 'b': o.backlog = scan_ulong(arg); break;
     case 'B': o.banner = arg; break;
     case 'c': o.limit = scan_ulong(arg); break;
-    case 'C': o.per_ip_limit = scan_ulong(arg); break;
     case 'I': o.interface = arg; break;
-    case 's': o.store = arg; break;
-    case 'w': o.window = scan_ulong(arg); break;
   }
 }
 
@@ -111,6 +151,11 @@ ParsedCommandLine parse_options(int argc, const char* const* argv, Options& out)
       } else {
         result.parse_messages.push_back(prog + ": option requires an argument -- " +
                                         std::string(1, letter));
+        result.status = ParsedCommandLine::Status::usage;
+        return result;
+      }
+      if (std::optional<std::string> bad = apply_strict_argument(letter, arg, out)) {
+        result.parse_messages.push_back(prog + ": " + *bad);
         result.status = ParsedCommandLine::Status::usage;
         return result;
       }

@@ -1,8 +1,10 @@
 // tcpserver's command line, parsed exactly as djb's sgetopt does it: clustered options,
 // attached or separate arguments, "--", stop at the first non-option, the last of a pair wins,
-// numbers through scan_ulong (garbage reads as 0).
+// numbers through scan_ulong (garbage reads as 0). Our own options (-C, -s, -w) are strict
+// instead: a value they do not take is a usage error, never a silently different setting.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +33,7 @@ struct Options {
   bool v4_as_mapped = false;           // -6 (fefe)
   std::string interface;               // -I (fefe)
   std::optional<std::string> store;    // -s STORE, -S = mysql:/var/qmail/control/sql (ours)
-  std::optional<unsigned long> window; // -w SECONDS (ours)
+  std::optional<std::int64_t> window;  // -w SECONDS (ours)
 
   // The operands; djb checks them one at a time (host, port, port lookup, program), so the
   // caller decides when a missing one means usage.
@@ -42,9 +44,11 @@ struct Options {
 
 struct ParsedCommandLine {
   enum class Status { ok, usage };
-  Status status = Status::ok;  // usage: an illegal option or a missing option argument
-  // Lines sgetopt prints while parsing ("tcpserver: illegal option -- z"); printed even
-  // under -q, because djb prints them before -q takes effect.
+  // usage: an illegal option, a missing option argument, or a bad value of our own options.
+  Status status = Status::ok;
+  // Lines sgetopt prints while parsing ("tcpserver: illegal option -- z", and ours such as
+  // "tcpserver: bad window -w 30m: want seconds, 1 or more"); printed even under -q, because
+  // djb prints them before -q takes effect.
   std::vector<std::string> parse_messages;
 };
 

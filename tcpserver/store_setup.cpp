@@ -18,11 +18,9 @@ const char* kind_name(StoreKind kind) {
 }  // namespace
 
 RoamingSetup open_roaming_store(const std::string& text, event_base* base,
-                                std::optional<unsigned long> window, const Logger& log,
+                                std::optional<std::int64_t> requested, const Logger& log,
                                 std::string& error) {
   RoamingSetup setup;
-  std::optional<std::int64_t> requested;
-  if (window) requested = static_cast<std::int64_t>(*window);
   try {
     StoreSpec spec = parse_store_spec(text);
     setup.name = kind_name(spec.kind);

@@ -12,7 +12,7 @@ namespace ucspi {
 
 // On failure returns a setup without lookup and sets error to the fatal message's text.
 RoamingSetup open_roaming_store(const std::string& spec, event_base* base,
-                                std::optional<unsigned long> window, const Logger& log,
+                                std::optional<std::int64_t> window, const Logger& log,
                                 std::string& error);
 
 }  // namespace ucspi

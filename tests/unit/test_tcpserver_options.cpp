@@ -122,3 +122,45 @@ TEST_CASE("fefe's and our extra options", "[tcpserver][options]") {
   CHECK(*p.options.window == 600);
   CHECK(*parse({"-S", "0", "0", "p"}).options.store == "mysql:/var/qmail/control/sql");
 }
+
+TEST_CASE("our own options refuse a value they do not take", "[tcpserver][options]") {
+  struct Bad {
+    std::vector<const char*> words;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {{"-w", "abc"}, "tcpserver: bad window -w abc: want seconds, 1 or more"},
+      {{"-w", "30m"}, "tcpserver: bad window -w 30m: want seconds, 1 or more"},
+      {{"-w0"}, "tcpserver: bad window -w 0: want seconds, 1 or more"},
+      {{"-w", ""}, "tcpserver: bad window -w : want seconds, 1 or more"},
+      {{"-w", "-5"}, "tcpserver: bad window -w -5: want seconds, 1 or more"},
+      {{"-w", "12345678901"}, "tcpserver: bad window -w 12345678901: want seconds, 1 or more"},
+      {{"-C", "x"}, "tcpserver: bad per-IP limit -C x: want a number, 1 or more"},
+      {{"-C", "0"}, "tcpserver: bad per-IP limit -C 0: want a number, 1 or more"},
+      {{"-vC3x"}, "tcpserver: bad per-IP limit -C 3x: want a number, 1 or more"},
+      {{"-s", "cbd:/x"},
+       "tcpserver: bad store -s cbd:/x: unknown store cbd:/x (expected cdb:PATH, "
+       "mysql:CONFIGFILE or relay-ctrl:DIR)"},
+      {{"-s", "cdb:"}, "tcpserver: bad store -s cdb:: store cdb: names no file"},
+  };
+  for (const Bad& bad : cases) {
+    std::vector<const char*> words = bad.words;
+    for (const char* operand : {"0", "0", "p"}) words.push_back(operand);
+    auto p = parse(words);
+    INFO(bad.message);
+    CHECK(p.result.status == ParsedCommandLine::Status::usage);
+    CHECK(p.result.parse_messages == std::vector<std::string>{bad.message});
+  }
+}
+
+TEST_CASE("our own options take what they document", "[tcpserver][options]") {
+  auto p = parse({"-C1", "-w", "1", "-s", "relay-ctrl:/var/spool/relay", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(p.options.per_ip_limit == 1);
+  CHECK(*p.options.window == 1);
+  CHECK(*p.options.store == "relay-ctrl:/var/spool/relay");
+  p = parse({"-w", "9999999999", "-S", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(*p.options.window == 9999999999);
+  CHECK(*p.options.store == "mysql:/var/qmail/control/sql");
+}

@@ -73,10 +73,14 @@ bool Connection::write_banner() {
 
 void Connection::on_banner_writable(evutil_socket_t, short, void* self) {
   auto* c = static_cast<Connection*>(self);
-  if (!c->write_banner()) return;
-  if (c->banner_sent_ < c->options_.banner.size()) return;
-  c->banner_event_.reset();
-  c->task_done();
+  try {
+    if (!c->write_banner()) return;
+    if (c->banner_sent_ < c->options_.banner.size()) return;
+    c->banner_event_.reset();
+    c->task_done();
+  } catch (...) {
+    c->owner_.abandon(c->id_);  // an exception must not unwind into libevent
+  }
 }
 
 void Connection::start_lookups() {

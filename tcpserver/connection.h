@@ -29,6 +29,8 @@ class ConnectionOwner {
   virtual void lookups_done(Connection& c) = 0;
   // The connection must be dropped; warning is djb's "dropping connection, ..." text.
   virtual void drop(Connection& c, const std::string& warning) = 0;
+  // Memory ran out while serving it: close it and free its slot, whatever it costs.
+  virtual void abandon(std::uint64_t id) noexcept = 0;
 
  protected:
   ~ConnectionOwner() = default;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 
 namespace ucspi {
 namespace {
@@ -73,10 +74,14 @@ void IdentQuery::on_timeout(evutil_socket_t, short, void* self) {
 
 void IdentQuery::on_socket(evutil_socket_t, short what, void* self) {
   auto* q = static_cast<IdentQuery*>(self);
-  if (what & EV_WRITE)
-    q->send_request();
-  else
-    q->read_reply();
+  try {
+    if (what & EV_WRITE)
+      q->send_request();
+    else
+      q->read_reply();
+  } catch (const std::bad_alloc&) {
+    q->finish(std::nullopt);  // no answer, as for a failed query; never unwind into libevent
+  }
 }
 
 void IdentQuery::send_request() {

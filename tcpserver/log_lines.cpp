@@ -1,5 +1,7 @@
 #include "log_lines.h"
 
+#include "error_str.h"
+
 namespace ucspi {
 
 void append_safe(std::string& out, std::string_view field, bool keep_colons) {
@@ -50,6 +52,42 @@ std::string decision_line(std::string_view verdict, const DecisionFields& f) {
   line += ':';
   append_safe(line, f.remote_port);
   line += '\n';
+  return line;
+}
+
+std::string dropping_line(std::string_view what) {
+  std::string line = "tcpserver: warning: dropping connection, ";
+  line += what;
+  line += '\n';
+  return line;
+}
+
+std::string accept_error_line(int err) {
+  return std::string("tcpserver: warning: unable to accept: ") + error_str(err) + "\n";
+}
+
+std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind) {
+  std::string line = "tcpserver: relay " + std::to_string(pid) + " ";
+  append_safe(line, ip, true);
+  line += " by ";
+  line += kind;
+  line += '\n';
+  return line;
+}
+
+std::string store_unavailable_line(std::string_view store, std::string_view problem) {
+  std::string line = "tcpserver: warning: roaming store ";
+  line += store;
+  line += " unavailable: ";
+  line += problem;
+  line += '\n';
+  return line;
+}
+
+std::string store_back_line(std::string_view store) {
+  std::string line = "tcpserver: info: roaming store ";
+  line += store;
+  line += " back\n";
   return line;
 }
 

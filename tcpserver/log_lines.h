@@ -31,4 +31,17 @@ struct DecisionFields {
 // "tcpserver: ok PID LHOST:LIP:LPORT RHOST:RIP:RINFO:RPORT" (or "deny").
 std::string decision_line(std::string_view verdict, const DecisionFields& f);
 
+// "tcpserver: warning: dropping connection, WHAT" (djb's DROP prefix).
+std::string dropping_line(std::string_view what);
+// "tcpserver: warning: unable to accept: ERROR" (ours: djb's loop retried silently).
+std::string accept_error_line(int err);
+// Under -v, after the ok line of a client the roaming store lets relay (ours):
+// "tcpserver: relay PID IP by KIND".
+std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind);
+// The roaming store could not answer, and when it answers again (ours):
+// "tcpserver: warning: roaming store STORE unavailable: PROBLEM"
+// "tcpserver: info: roaming store STORE back"
+std::string store_unavailable_line(std::string_view store, std::string_view problem);
+std::string store_back_line(std::string_view store);
+
 }  // namespace ucspi

@@ -17,6 +17,7 @@
 #include "logger.h"
 #include "options.h"
 #include "server.h"
+#include "inherited_fds.h"
 #include "store_setup.h"
 
 using namespace ucspi;
@@ -112,19 +113,9 @@ void print_port(unsigned short port) {
   (void)ignored;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options options;
-  ParsedCommandLine parsed = parse_options(argc, argv, options);
-  Logger loud(1);
-  if (parsed.status == ParsedCommandLine::Status::usage) {
-    for (const std::string& line : parsed.parse_messages) loud.warn(line + "\n");
-    usage(loud);
-  }
-  // -q silences everything from here on, usage and fatal messages included (as djb's).
-  const Logger log(options.verbosity);
-  if (!options.host || !options.port) usage(log);
+// Everything after the command line; any exception that reaches here is a resource tcpserver
+// could not get at startup (memory, above all, under softlimit).
+int serve(const Options& options, const Logger& log, const InheritedFds& inherited) {
   PortResult port = parse_port(*options.port);
   if (!port.ok) die(log, "unable to figure out port number for " + *options.port);
   if (options.program.empty()) usage(log);
@@ -143,18 +134,47 @@ int main(int argc, char** argv) {
     die_sys(log, "unable to listen", errno);
   drop_privileges(log, options);
 
-  RoamingSetup roaming;
   EventBasePtr base(event_base_new());
-  if (!base) die(log, "unable to create event loop");
+  if (!base) die(log, "unable to create the event loop: out of memory");
+  ChildRegistry children;
+  RoamingSetup roaming;
   if (options.store) {
-    std::string error;
-    roaming = open_roaming_store(*options.store, base.get(), options.window, log, error);
-    if (!roaming.lookup) die(log, error);
+    try {
+      roaming = open_roaming_store(*options.store, base.get(), options.window, log, children);
+    } catch (const StoreError& e) {
+      die(log, std::string("unable to open roaming store: ") + e.what());
+    }
   }
 
   if (options.print_port) print_port(actual_port);
   detach_stdio();
 
-  Server server(options, base.get(), std::move(listener), log, std::move(roaming));
+  Server server(options, base.get(), std::move(listener), log, std::move(roaming), children,
+                inherited);
   return server.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before anything opens a descriptor: what we were given is what children inherit.
+  occupy_standard_fds();
+  const InheritedFds inherited = InheritedFds::capture();
+  Options options;
+  ParsedCommandLine parsed = parse_options(argc, argv, options);
+  Logger loud(1);
+  if (parsed.status == ParsedCommandLine::Status::usage) {
+    for (const std::string& line : parsed.parse_messages) loud.warn(line + "\n");
+    usage(loud);
+  }
+  // -q silences everything from here on, usage and fatal messages included (as djb's).
+  const Logger log(options.verbosity);
+  if (!options.host || !options.port) usage(log);
+  try {
+    return serve(options, log, inherited);
+  } catch (const std::bad_alloc&) {
+    die(log, "out of memory");
+  } catch (const std::exception& e) {
+    die(log, e.what());
+  }
 }

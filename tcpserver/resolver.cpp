@@ -2,12 +2,13 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-#include <vector>
 
 #include "ip_address.h"
+#include "shield.h"
 
 namespace ucspi {
 namespace {
@@ -37,114 +38,154 @@ std::vector<std::string> dnscache_ips() {
   return ips;
 }
 
-evdns_base* make_dns(event_base* base) {
+// evdns reports name servers going down and up; under a flood of unanswerable PTR queries
+// that would be a line per timeout, and none of it is news to the admin of a mail server.
+void quiet_evdns(int, const char*) {}
+
+evdns_base* make_dns(event_base* base, unsigned long connection_limit) {
+  evdns_set_log_fn(quiet_evdns);
   std::vector<std::string> servers = dnscache_ips();
-  if (servers.empty())
-    return evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-  evdns_base* dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+  evdns_base* dns =
+      servers.empty()
+          ? evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE)
+          : evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
   if (!dns) return nullptr;
   for (const std::string& ip : servers) evdns_base_nameserver_ip_add(dns, ip.c_str());
+  // Each connection has at most two questions out at once (local and remote name, or local
+  // name and the -p check). evdns's default of 64 would queue the rest behind questions
+  // that may never be answered.
+  const unsigned long inflight = std::clamp<unsigned long>(2 * connection_limit + 16, 64, 65000);
+  evdns_base_set_option(dns, "max-inflight:", std::to_string(inflight).c_str());
   return dns;
+}
+
+// The question's key: the address as the PTR query sees it (v4-mapped asked as IPv4).
+std::string reverse_key(const sockaddr_storage& addr, in_addr& v4, const in6_addr*& v6) {
+  v6 = nullptr;
+  if (addr.ss_family == AF_INET) {
+    v4 = reinterpret_cast<const sockaddr_in&>(addr).sin_addr;
+  } else {
+    const in6_addr& a6 = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+      std::memcpy(&v4, a6.s6_addr + 12, 4);
+    } else {
+      v6 = &a6;
+      return "r6" + std::string(reinterpret_cast<const char*>(a6.s6_addr), 16);
+    }
+  }
+  return "r4" + std::string(reinterpret_cast<const char*>(&v4), 4);
+}
+
+bool forward_is_v6(const sockaddr_storage& addr) {
+  return addr.ss_family == AF_INET6 &&
+         !IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr);
+}
+
+bool answer_has(const sockaddr_storage& a, char type, int count, const void* addresses) {
+  if (type == DNS_IPv4_A) {
+    const unsigned char* want =
+        a.ss_family == AF_INET
+            ? reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr)
+            : reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr + 12;
+    auto* list = static_cast<const unsigned char*>(addresses);
+    for (int i = 0; i < count; ++i)
+      if (std::memcmp(list + 4 * i, want, 4) == 0) return true;
+  } else if (type == DNS_IPv6_AAAA && a.ss_family == AF_INET6) {
+    const unsigned char* want = reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr;
+    auto* list = static_cast<const unsigned char*>(addresses);
+    for (int i = 0; i < count; ++i)
+      if (std::memcmp(list + 16 * i, want, 16) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-Resolver::Resolver(event_base* base) : dns_(make_dns(base)) {}
+Resolver::Resolver(event_base* base, const Logger& log, unsigned long connection_limit)
+    : log_(log), dns_(make_dns(base, connection_limit)) {}
 
-Resolver::Pending* Resolver::track(std::unique_ptr<Pending> p) {
-  Pending* raw = p.get();
-  pending_.emplace(raw, std::move(p));
-  return raw;
+std::pair<Resolver::Flight*, bool> Resolver::join(const std::string& key) {
+  auto found = flights_.find(key);
+  if (found != flights_.end()) return {found->second.get(), false};
+  auto flight = std::make_unique<Flight>();
+  flight->owner = this;
+  flight->key = key;
+  Flight* raw = flight.get();
+  flights_.emplace(key, std::move(flight));
+  return {raw, true};
 }
 
-std::unique_ptr<Resolver::Pending> Resolver::untrack(Pending* p) {
-  auto it = pending_.find(p);
-  if (it == pending_.end()) return nullptr;
-  std::unique_ptr<Pending> owned = std::move(it->second);
-  pending_.erase(it);
+std::unique_ptr<Resolver::Flight> Resolver::land(Flight* flight) {
+  auto it = flights_.find(flight->key);
+  if (it == flights_.end() || it->second.get() != flight) return nullptr;
+  std::unique_ptr<Flight> owned = std::move(it->second);
+  flights_.erase(it);
   return owned;
+}
+
+// evdns refused the request: everyone waiting gets "no answer" now. By key, since a flight
+// that evdns already answered is gone.
+void Resolver::abort(const std::string& key, Flight* flight) {
+  auto it = flights_.find(key);
+  if (it == flights_.end() || it->second.get() != flight) return;
+  std::unique_ptr<Flight> owned = std::move(it->second);
+  flights_.erase(it);
+  for (NameDone& done : owned->names) done(std::nullopt);
+  for (auto& [done, addr] : owned->matches) done(false);
 }
 
 void Resolver::reverse(const sockaddr_storage& addr, NameDone done) {
   if (!dns_) return done(std::nullopt);
-  auto p = std::make_unique<Pending>();
-  p->owner = this;
-  p->on_name = std::move(done);
-  Pending* raw = track(std::move(p));
-  evdns_request* req = nullptr;
-  if (addr.ss_family == AF_INET) {
-    req = evdns_base_resolve_reverse(dns_.get(), &reinterpret_cast<const sockaddr_in&>(addr).sin_addr,
-                                     DNS_QUERY_NO_SEARCH, &Resolver::on_reverse, raw);
-  } else {
-    const in6_addr& a6 = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-      in_addr v4;
-      std::memcpy(&v4, a6.s6_addr + 12, 4);
-      req = evdns_base_resolve_reverse(dns_.get(), &v4, DNS_QUERY_NO_SEARCH, &Resolver::on_reverse, raw);
-    } else {
-      req = evdns_base_resolve_reverse_ipv6(dns_.get(), &a6, DNS_QUERY_NO_SEARCH,
-                                            &Resolver::on_reverse, raw);
-    }
-  }
-  if (!req) {
-    auto owned = untrack(raw);
-    if (owned) owned->on_name(std::nullopt);
-  }
+  in_addr v4{};
+  const in6_addr* v6 = nullptr;
+  const std::string key = reverse_key(addr, v4, v6);
+  auto [flight, fresh] = join(key);
+  flight->names.push_back(std::move(done));
+  if (!fresh) return;
+  evdns_request* req =
+      v6 ? evdns_base_resolve_reverse_ipv6(dns_.get(), v6, DNS_QUERY_NO_SEARCH, &Resolver::on_reverse, flight)
+         : evdns_base_resolve_reverse(dns_.get(), &v4, DNS_QUERY_NO_SEARCH, &Resolver::on_reverse, flight);
+  if (!req) abort(key, flight);
 }
 
 void Resolver::forward_matches(const std::string& name, const sockaddr_storage& addr,
                                MatchDone done) {
   if (!dns_) return done(false);
-  auto p = std::make_unique<Pending>();
-  p->owner = this;
-  p->on_match = std::move(done);
-  p->addr = addr;
-  Pending* raw = track(std::move(p));
-  bool v6 = addr.ss_family == AF_INET6 &&
-            !IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr);
+  const bool v6 = forward_is_v6(addr);
+  const std::string key = (v6 ? "f6" : "f4") + name;
+  auto [flight, fresh] = join(key);
+  flight->matches.emplace_back(std::move(done), addr);
+  if (!fresh) return;
   evdns_request* req =
-      v6 ? evdns_base_resolve_ipv6(dns_.get(), name.c_str(), DNS_QUERY_NO_SEARCH, &Resolver::on_forward, raw)
-         : evdns_base_resolve_ipv4(dns_.get(), name.c_str(), DNS_QUERY_NO_SEARCH, &Resolver::on_forward, raw);
-  if (!req) {
-    auto owned = untrack(raw);
-    if (owned) owned->on_match(false);
-  }
+      v6 ? evdns_base_resolve_ipv6(dns_.get(), name.c_str(), DNS_QUERY_NO_SEARCH, &Resolver::on_forward, flight)
+         : evdns_base_resolve_ipv4(dns_.get(), name.c_str(), DNS_QUERY_NO_SEARCH, &Resolver::on_forward, flight);
+  if (!req) abort(key, flight);
 }
 
 void Resolver::on_reverse(int result, char type, int count, int, void* addresses, void* arg) {
-  auto* raw = static_cast<Pending*>(arg);
-  auto owned = raw->owner->untrack(raw);
-  if (!owned) return;
-  std::optional<std::string> name;
-  if (result == DNS_ERR_NONE && type == DNS_PTR && count > 0 && addresses) {
-    const char* text = *static_cast<char**>(addresses);
-    if (text && *text) name = clean_name(text);
-  }
-  owned->on_name(std::move(name));
+  auto* flight = static_cast<Flight*>(arg);
+  Resolver* self = flight->owner;
+  shield(self->log_, [&] {
+    std::unique_ptr<Flight> owned = self->land(flight);
+    if (!owned) return;
+    std::optional<std::string> name;
+    if (result == DNS_ERR_NONE && type == DNS_PTR && count > 0 && addresses) {
+      const char* text = *static_cast<char**>(addresses);
+      if (text && *text) name = clean_name(text);
+    }
+    for (NameDone& done : owned->names) done(name);
+  });
 }
 
 void Resolver::on_forward(int result, char type, int count, int, void* addresses, void* arg) {
-  auto* raw = static_cast<Pending*>(arg);
-  auto owned = raw->owner->untrack(raw);
-  if (!owned) return;
-  bool match = false;
-  if (result == DNS_ERR_NONE && addresses) {
-    const sockaddr_storage& a = owned->addr;
-    if (type == DNS_IPv4_A) {
-      const unsigned char* want;
-      if (a.ss_family == AF_INET)
-        want = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr);
-      else
-        want = reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr + 12;
-      auto* list = static_cast<const unsigned char*>(addresses);
-      for (int i = 0; i < count && !match; ++i) match = std::memcmp(list + 4 * i, want, 4) == 0;
-    } else if (type == DNS_IPv6_AAAA) {
-      const unsigned char* want = reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr;
-      auto* list = static_cast<const unsigned char*>(addresses);
-      for (int i = 0; i < count && !match; ++i) match = std::memcmp(list + 16 * i, want, 16) == 0;
-    }
-  }
-  owned->on_match(match);
+  auto* flight = static_cast<Flight*>(arg);
+  Resolver* self = flight->owner;
+  shield(self->log_, [&] {
+    std::unique_ptr<Flight> owned = self->land(flight);
+    if (!owned) return;
+    const bool answered = result == DNS_ERR_NONE && addresses != nullptr;
+    for (auto& [done, addr] : owned->matches) done(answered && answer_has(addr, type, count, addresses));
+  });
 }
 
 }  // namespace ucspi

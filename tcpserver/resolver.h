@@ -1,5 +1,12 @@
 // PTR and paranoid forward lookups through libevent's evdns, so the parent never blocks.
-// Each request's callback is owned here until evdns answers (answer, error or timeout), so a
+//
+// No client can hold up another's lookups: connections asking the same question share one
+// request in flight (a client holding 200 connections costs one PTR query, not 200), and
+// evdns's in-flight limit is raised to what the -c limit can need, so a request is never
+// queued behind others that are waiting for a name server that never answers. Each request
+// keeps evdns's own timeout from the moment it is sent.
+//
+// Each request's waiters are owned here until evdns answers (answer, error or timeout), so a
 // connection that goes away first never leaves evdns pointing at freed memory.
 #pragma once
 
@@ -10,8 +17,11 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "event_handles.h"
+#include "logger.h"
 
 namespace ucspi {
 
@@ -20,7 +30,8 @@ class Resolver {
   using NameDone = std::function<void(std::optional<std::string>)>;
   using MatchDone = std::function<void(bool)>;
 
-  explicit Resolver(event_base* base);
+  // connection_limit is -c: at most that many connections wait for lookups at once.
+  Resolver(event_base* base, const Logger& log, unsigned long connection_limit);
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
@@ -31,20 +42,26 @@ class Resolver {
   // Whether one of name's A (AAAA for IPv6) records equals addr: djb's -p check.
   void forward_matches(const std::string& name, const sockaddr_storage& addr, MatchDone done);
 
+  // Requests in flight (for tests): distinct questions, not waiters.
+  std::size_t in_flight() const { return flights_.size(); }
+
  private:
-  struct Pending {
+  struct Flight {
     Resolver* owner;
-    NameDone on_name;
-    MatchDone on_match;
-    sockaddr_storage addr{};
+    std::string key;
+    std::vector<NameDone> names;
+    std::vector<std::pair<MatchDone, sockaddr_storage>> matches;
   };
-  Pending* track(std::unique_ptr<Pending> p);
-  std::unique_ptr<Pending> untrack(Pending* p);
+  // The flight for key and whether it is new (the caller then sends the request).
+  std::pair<Flight*, bool> join(const std::string& key);
+  std::unique_ptr<Flight> land(Flight* flight);
+  void abort(const std::string& key, Flight* flight);
   static void on_reverse(int result, char type, int count, int ttl, void* addresses, void* arg);
   static void on_forward(int result, char type, int count, int ttl, void* addresses, void* arg);
 
+  const Logger& log_;
   EvdnsBasePtr dns_;
-  std::unordered_map<Pending*, std::unique_ptr<Pending>> pending_;
+  std::unordered_map<std::string, std::unique_ptr<Flight>> flights_;
 };
 
 }  // namespace ucspi

@@ -1,6 +1,7 @@
-// tcpserver's parent: one libevent loop that accepts, runs each connection's lookups, decides
-// (rules, then the roaming store), spawns the child, and reaps it. It never blocks: the only
-// synchronous work per connection is the cdb lookup and posix_spawn.
+// tcpserver's parent: one single-threaded libevent loop that accepts, runs each connection's
+// lookups, decides (rules, then the roaming store), starts the child, and reaps it. It never
+// blocks: the only synchronous work per connection is the cdb lookup and a fork of a small
+// process.
 #pragma once
 
 #include <sys/socket.h>
@@ -11,30 +12,33 @@
 #include <unordered_map>
 
 #include "child_env.h"
+#include "child_registry.h"
+#include "child_spawn.h"
 #include "connection.h"
 #include "event_handles.h"
+#include "inherited_fds.h"
 #include "logger.h"
 #include "options.h"
 #include "resolver.h"
 #include "roaming_store.h"
-#include "spawn_pool.h"
 #include "rules_gate.h"
+#include "store_health.h"
 #include "unique_fd.h"
 
 namespace ucspi {
 
 struct RoamingSetup {
   std::unique_ptr<RoamingLookup> lookup;  // null: no roaming store
-  std::string name;                       // for the -v "relay" line, e.g. "cdb"
+  std::string kind;                       // for the -v "relay" line, e.g. "cdb"
+  std::string label;                      // for warnings: the store as given, "cdb:/var/relay.cdb"
 };
 
 class Server final : public ConnectionOwner {
  public:
   Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
-         RoamingSetup roaming);
+         RoamingSetup roaming, ChildRegistry& children, const InheritedFds& inherited);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
-  ~Server();
 
   // Runs until the process is killed (SIGTERM exits 0 from its handler, as djb's).
   int run();
@@ -42,12 +46,9 @@ class Server final : public ConnectionOwner {
   Connection* find(std::uint64_t id) override;
   void lookups_done(Connection& c) override;
   void drop(Connection& c, const std::string& warning) override;
+  void abandon(std::uint64_t id) noexcept override;
 
  private:
-  struct Child {
-    std::string ip;  // canonical, for the per-IP count
-  };
-
   static void on_listener(evutil_socket_t, short, void* self);
   static void on_sigchld(evutil_socket_t, short, void* self);
   static void on_backoff_over(evutil_socket_t, short, void* self);
@@ -55,11 +56,12 @@ class Server final : public ConnectionOwner {
   void accept_some();
   bool handle_accept_error(int err);  // true: keep accepting this round
   void accept_one(UniqueFd sock, const sockaddr_storage& remote);
+  bool over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer);
   void decide(Connection& c);
-  void finish_roaming(std::uint64_t id, RelayAnswer answer);
+  void finish_roaming(std::uint64_t id, const RelayVerdict& verdict);
   void spawn(Connection& c, bool relay_granted);
-  void spawned(std::uint64_t id, const SpawnOutcome& out);
-  void log_decision(Connection& c, std::string_view verdict, unsigned long pid);
+  void child_exited(unsigned long pid, const std::string& ip, int status);
+  void log_decision(const Connection& c, std::string_view verdict, unsigned long pid) const;
   void close_without_child(Connection& c);
   void start_backoff();
   void release_slot(const std::string& ip);
@@ -71,10 +73,11 @@ class Server final : public ConnectionOwner {
   UniqueFd listener_;
   const Logger& log_;
   RoamingSetup roaming_;
+  StoreHealth store_health_;
+  ChildRegistry& children_;
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<RulesGate> rules_;
   ChildLauncher launcher_;
-  std::unique_ptr<SpawnPool> spawner_;
   EventPtr listener_event_;
   EventPtr sigchld_event_;
   EventPtr backoff_timer_;
@@ -86,8 +89,6 @@ class Server final : public ConnectionOwner {
   std::uint64_t next_id_ = 1;
   std::uint64_t next_synthetic_pid_ = 0;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::unordered_map<pid_t, Child> children_;
-  std::unordered_map<pid_t, int> early_exits_;  // reaped before their spawn was reported
   std::unordered_map<std::string, unsigned long> per_ip_;
 };
 

@@ -1,0 +1,19 @@
+#include "store_health.h"
+
+#include "log_lines.h"
+
+namespace ucspi {
+
+void StoreHealth::note(const RelayVerdict& verdict, Clock::time_point now) {
+  if (verdict.answer != RelayAnswer::unavailable) {
+    if (failing_) log_.warn(store_back_line(store_));
+    failing_ = false;
+    return;
+  }
+  if (failing_ && now - said_at_ < reminder) return;
+  failing_ = true;
+  said_at_ = now;
+  log_.warn(store_unavailable_line(store_, verdict.problem));
+}
+
+}  // namespace ucspi

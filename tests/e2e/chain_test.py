@@ -383,6 +383,9 @@ exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self
         self.c.check(f"svc -t: supervise restarted tcpserver (pid {old} -> {new})",
                      r.returncode == 0 and old is not None and new is not None,
                      f"{r.stderr}\nsvstat: {self.service.status()}\n{tail(self.service.log_text())}")
+        self.c.check(f"svc -t: the old tcpserver (pid {old}) is gone",
+                     old is not None and processes.parent_of(old) is None,
+                     f"{old}: {processes.command_line(old)}")
         self.tcpserver_serves("restarted by svc -t")
 
     def no_sanitizer_reports(self):

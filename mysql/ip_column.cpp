@@ -27,10 +27,20 @@ std::string widen_ip_column_sql(std::string_view table) {
   return "ALTER TABLE " + quoted_table(table) + " MODIFY ip_addr VARCHAR(64) NOT NULL";
 }
 
-std::string narrow_ip_column_text(std::string_view table, std::string_view column_type) {
-  return "table " + quoted_table(table) + " column ip_addr is " + std::string(column_type) +
-         ", too narrow for the longest addresses (" + std::to_string(longest_ip_text) +
-         " characters): fix it with " + widen_ip_column_sql(table);
+std::string drop_cut_rows_sql(std::string_view table, const IpColumn& column) {
+  return "DELETE FROM " + quoted_table(table) +
+         " WHERE CHAR_LENGTH(ip_addr) >= " + std::to_string(column.width.value_or(0));
+}
+
+std::string narrow_ip_column_text(std::string_view table, const IpColumn& column) {
+  std::string text = "table " + quoted_table(table) + " column ip_addr is " + column.type +
+                     ", too narrow for the longest addresses (" +
+                     std::to_string(longest_ip_text) + " characters): fix it with " +
+                     widen_ip_column_sql(table);
+  if (column.width) {
+    text += ", then drop the rows that may have been cut with " + drop_cut_rows_sql(table, column);
+  }
+  return text;
 }
 
 }  // namespace ucspi

@@ -34,9 +34,13 @@ bool key_is_ambiguous(const IpColumn& column, std::string_view key);
 
 // ALTER TABLE `relay` MODIFY ip_addr VARCHAR(64) NOT NULL
 std::string widen_ip_column_sql(std::string_view table);
+// DELETE FROM `relay` WHERE CHAR_LENGTH(ip_addr) >= 18: widening keeps the rows already cut,
+// which would then match the address their text spells. Requires column.width.
+std::string drop_cut_rows_sql(std::string_view table, const IpColumn& column);
 
 // "table `relay` column ip_addr is char(18), too narrow for the longest addresses (45
-// characters): fix it with ALTER TABLE ...", for warnings, PERM replies and relay-mysql check.
-std::string narrow_ip_column_text(std::string_view table, std::string_view column_type);
+// characters): fix it with ALTER TABLE ..., then drop the rows that may have been cut with
+// DELETE FROM ...", for warnings, PERM replies and relay-mysql check.
+std::string narrow_ip_column_text(std::string_view table, const IpColumn& column);
 
 }  // namespace ucspi

@@ -44,7 +44,7 @@ class MysqlAdmin final : public RoamingAdmin {
         if (!ip_column_too_narrow(e)) throw;
         std::optional<IpColumn> column = read_ip_column(connection(), config_.table);
         throw StoreError("mysql record: " + *key + " does not fit: " +
-                         narrow_ip_column_text(config_.table, column ? column->type : "unknown"));
+                         narrow_ip_column_text(config_.table, column.value_or(IpColumn{"?", {}})));
       }
     });
   }

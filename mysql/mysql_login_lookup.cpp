@@ -166,7 +166,7 @@ class MysqlLoginLookup final : public LoginLookup {
     return LoginAnswer{LoginAnswer::Status::refused, LastLogin{},
                        "cannot tell " + key + " from a longer address cut to " +
                            std::to_string(*column_->width) + " characters: " +
-                           narrow_ip_column_text(config_.table, column_->type)};
+                           narrow_ip_column_text(config_.table, *column_)};
   }
 
   // Ordered so that the state is consistent before anything that allocates: if building the

@@ -63,10 +63,13 @@ service pop3 {{
 service postlogin {{
   executable = script-login {script}
   user = $default_internal_user
-  unix_listener postlogin {{
+{postlogin_vsz}  unix_listener postlogin {{
   }}
 }}
 """
+# Dovecot limits every service's address space (default_vsz_limit, 256M): its own softlimit.
+# An ASan-built relay-allow reserves far more, so sanitizer builds lift it for postlogin only.
+UNLIMITED_VSZ = "  vsz_limit = 0\n"
 
 
 def internal_user():
@@ -74,10 +77,11 @@ def internal_user():
 
 
 class Dovecot:
-    def __init__(self, top, port, user, password, postlogin_script):
+    def __init__(self, top, port, user, password, postlogin_script, unlimited_postlogin=False):
         self.top, self.port = top, port
         self.user, self.password = user, password
         self.script = postlogin_script
+        self.postlogin_vsz = UNLIMITED_VSZ if unlimited_postlogin else ""
         self.conf = os.path.join(top, "dovecot.conf")
         self.log = os.path.join(top, "dovecot.log")
         self.proc = None
@@ -93,6 +97,7 @@ class Dovecot:
             f.write(f"{self.user}:{{PLAIN}}{self.password}\n")
         with open(self.conf, "w") as f:
             f.write(CONFIG.format(top=self.top, port=self.port, script=self.script,
+                                  postlogin_vsz=self.postlogin_vsz,
                                   internal_user=INTERNAL_USER, login_user=LOGIN_USER,
                                   mail_uid=MAIL_UID, mail_gid=MAIL_GID))
 

@@ -442,16 +442,23 @@ exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self
         self.log_shows_relay(restarts=1)
 
     def stop_all(self):
-        """Everything this run started, each step bounded; the outer process sweeps after."""
-        if self.service:
-            self.service.stop()
-        if self.dovecot:
-            self.dovecot.stop()
-        if self.dns:
-            self.dns.close()
-        if self.mariadb_started:
-            subprocess.run(["bash", self.a.mariadb_fixture, "stop", self.mariadb_dir],
-                           capture_output=True, timeout=60)
+        """Everything this run started, each step bounded and tried even when an earlier one
+        failed; the outer process sweeps (and reports) whatever is still running after."""
+        steps = [("supervise", self.service and self.service.stop),
+                 ("dovecot", self.dovecot and self.dovecot.stop),
+                 ("the scripted DNS server", self.dns and self.dns.close),
+                 ("MariaDB", self.mariadb_started and self.stop_mariadb)]
+        for what, stop in steps:
+            if not stop:
+                continue
+            try:
+                stop()
+            except Exception as e:  # the next step must still run
+                print(f"stopping {what} failed: {e!r}", file=sys.stderr, flush=True)
+
+    def stop_mariadb(self):
+        subprocess.run(["bash", self.a.mariadb_fixture, "stop", self.mariadb_dir],
+                       capture_output=True, timeout=60)
 
     def show_logs(self):
         """After a failure: each log's complaints from anywhere in it, then its end."""

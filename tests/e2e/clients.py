@@ -19,7 +19,7 @@ def pop3_login(source, port, user, password):
     """LIST over POP3 after USER/PASS from source; curl's exit code says whether login worked."""
     r = subprocess.run([CURL, "-sS", "--max-time", "20", "--interface", source,
                         f"pop3://127.0.0.1:{port}/", "-u", f"{user}:{password}"],
-                       capture_output=True, text=True, timeout=30)
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
     return PopLogin(r.returncode, (r.stdout + r.stderr).strip())
 
 
@@ -57,5 +57,5 @@ def smtp_rcpt(source, port, recipient, sender="roamer@mail.test"):
                         "--local-interface", source, "--helo", "client.test",
                         "--from", sender, "--to", recipient, "--quit-after", "RCPT",
                         "--timeout", "20"],
-                       capture_output=True, text=True, timeout=40)
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=40)
     return parse_transcript(r.stdout + r.stderr)

@@ -18,11 +18,12 @@ class AnswerMailbox {
   AnswerMailbox(const AnswerMailbox&) = delete;
   AnswerMailbox& operator=(const AnswerMailbox&) = delete;
 
-  void post(LookupDone done, RelayAnswer answer);
+  void post(LoginDone done, LoginAnswer answer);
   void post(std::vector<ReadyAnswer> answers);
 
  private:
-  static void on_ready(evutil_socket_t, short, void* self);
+  // noexcept: a LoginDone must not throw (login_lookup.h); if one does, std::terminate.
+  static void on_ready(evutil_socket_t, short, void* self) noexcept;
   void deliver();
 
   EventPtr ready_;

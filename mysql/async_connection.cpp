@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "callback_guard.h"
 #include "mysql_connect.h"
 
 namespace ucspi {
@@ -127,19 +128,25 @@ int AsyncConnection::resume(int status) {
   return next;
 }
 
-void AsyncConnection::on_io(evutil_socket_t, short what, void* self) {
+void AsyncConnection::on_io(evutil_socket_t, short what, void* self) noexcept {
   auto* conn = static_cast<AsyncConnection*>(self);
   int status = 0;
   if (what & EV_READ) status |= MYSQL_WAIT_READ;
   if (what & EV_WRITE) status |= MYSQL_WAIT_WRITE;
   if (what & EV_TIMEOUT) status |= MYSQL_WAIT_TIMEOUT;
-  conn->handle(conn->resume(status));
+  guard_callback([&] { conn->handle(conn->resume(status)); },
+                 [conn](const char* why) { conn->fail(why); });
 }
 
-void AsyncConnection::on_deadline(evutil_socket_t, short, void* self) {
+void AsyncConnection::on_deadline(evutil_socket_t, short, void* self) noexcept {
   auto* conn = static_cast<AsyncConnection*>(self);
   const char* phase = conn->op_ == Op::connect ? "connect" : "query";
-  conn->fail(std::string(phase) + " timed out after " + std::to_string(conn->deadline_ms_) + " ms");
+  guard_callback(
+      [&] {
+        conn->fail(std::string(phase) + " timed out after " +
+                   std::to_string(conn->deadline_ms_) + " ms");
+      },
+      [conn](const char* why) { conn->fail(why); });
 }
 
 void AsyncConnection::finish(Outcome outcome) {
@@ -155,7 +162,7 @@ void AsyncConnection::fail(std::string error) {
   finish(Outcome{std::move(error), nullptr});
 }
 
-void AsyncConnection::on_later(evutil_socket_t, short, void* self) {
+void AsyncConnection::on_later(evutil_socket_t, short, void* self) noexcept {
   auto* conn = static_cast<AsyncConnection*>(self);
   conn->op_ = Op::none;
   if (conn->mysql_) conn->watch_idle();
@@ -195,7 +202,7 @@ void AsyncConnection::watch_idle() {
 
 // A server never speaks unasked, so readable-while-idle means it closed the connection or
 // is about to (shutdown notice). Drop it now rather than failing the next lookup.
-void AsyncConnection::on_idle(evutil_socket_t, short, void* self) {
+void AsyncConnection::on_idle(evutil_socket_t, short, void* self) noexcept {
   auto* conn = static_cast<AsyncConnection*>(self);
   conn->abort_connection(false);
   if (conn->lost_) conn->lost_();

@@ -20,6 +20,7 @@ class AsyncConnection {
     std::string error;      // empty on success
     MysqlResultPtr result;  // a query's stored result
   };
+  // Callbacks run from libevent and must not throw.
   using Callback = std::function<void(Outcome)>;
 
   AsyncConnection(event_base* base, MysqlConfig config);
@@ -55,10 +56,10 @@ class AsyncConnection {
   void abort_connection(bool polite);
   void watch_idle();
 
-  static void on_io(evutil_socket_t fd, short what, void* self);
-  static void on_deadline(evutil_socket_t fd, short what, void* self);
-  static void on_idle(evutil_socket_t fd, short what, void* self);
-  static void on_later(evutil_socket_t fd, short what, void* self);
+  static void on_io(evutil_socket_t fd, short what, void* self) noexcept;
+  static void on_deadline(evutil_socket_t fd, short what, void* self) noexcept;
+  static void on_idle(evutil_socket_t fd, short what, void* self) noexcept;
+  static void on_later(evutil_socket_t fd, short what, void* self) noexcept;
 
   event_base* base_;
   MysqlConfig config_;

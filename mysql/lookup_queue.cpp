@@ -4,17 +4,24 @@
 
 namespace ucspi {
 
-RelayAnswer relay_decision(const Stamps& stamps, std::int64_t now, std::int64_t window) {
+LoginAnswer login_answer(const Stamps& stamps) {
+  if (stamps.empty()) return LoginAnswer{};
+  LoginAnswer answer{LoginAnswer::Status::found, LastLogin{false, 0}, {}};
+  bool first = true;
   for (const auto& stamp : stamps) {
-    if (!stamp || *stamp > now - window) return RelayAnswer::relay;
+    if (!stamp) return LoginAnswer{LoginAnswer::Status::found, LastLogin{true, 0}, {}};
+    if (first || *stamp > answer.login.seconds) answer.login.seconds = *stamp;
+    first = false;
   }
-  return RelayAnswer::no_relay;
+  return answer;
 }
 
-void LookupQueue::add(const std::string& ip, std::int64_t now, SteadyTime deadline,
-                      LookupDone done) {
-  Waiter waiter{now, deadline, std::move(done)};
-  ++waiting_;
+LoginAnswer unavailable_answer(std::string reason) {
+  return LoginAnswer{LoginAnswer::Status::unavailable, LastLogin{}, std::move(reason)};
+}
+
+void LookupQueue::add(const std::string& ip, SteadyTime deadline, LoginDone done) {
+  Waiter waiter{deadline, std::move(done)};
   if (auto flying = flight_.find(ip); flying != flight_.end()) {
     flying->second.push_back(std::move(waiter));
   } else if (auto queued = queued_by_ip_.find(ip); queued != queued_by_ip_.end()) {
@@ -24,6 +31,7 @@ void LookupQueue::add(const std::string& ip, std::int64_t now, SteadyTime deadli
     queued_.back().second.push_back(std::move(waiter));
     queued_by_ip_.emplace(ip, std::prev(queued_.end()));
   }
+  ++waiting_;
 }
 
 std::vector<std::string> LookupQueue::start_next(std::size_t max_ips) {
@@ -38,51 +46,58 @@ std::vector<std::string> LookupQueue::start_next(std::size_t max_ips) {
   return ips;
 }
 
-std::vector<ReadyAnswer> LookupQueue::finish(const RowsByIp& rows, std::int64_t window) {
+std::vector<ReadyAnswer> LookupQueue::settle(const std::string& ip, const LoginAnswer& answer) {
+  std::vector<ReadyAnswer> out;
+  if (auto flying = flight_.find(ip); flying != flight_.end()) {
+    take_all(flying->second, answer, out);
+    flight_.erase(flying);
+  }
+  return out;
+}
+
+std::vector<ReadyAnswer> LookupQueue::finish(const RowsByIp& rows) {
   static const Stamps none;
   std::vector<ReadyAnswer> out;
   for (auto& [ip, waiters] : flight_) {
     auto found = rows.find(ip);
-    const Stamps& stamps = found == rows.end() ? none : found->second;
-    for (Waiter& waiter : waiters) {
-      out.push_back({std::move(waiter.done), relay_decision(stamps, waiter.now, window)});
-    }
-    waiting_ -= waiters.size();
+    take_all(waiters, login_answer(found == rows.end() ? none : found->second), out);
   }
   flight_.clear();
   return out;
 }
 
-void LookupQueue::take_unavailable(Waiters& waiters, std::vector<ReadyAnswer>& out) {
-  for (Waiter& waiter : waiters) out.push_back({std::move(waiter.done), RelayAnswer::unavailable});
+void LookupQueue::take_all(Waiters& waiters, const LoginAnswer& answer,
+                           std::vector<ReadyAnswer>& out) {
+  for (Waiter& waiter : waiters) out.push_back({std::move(waiter.done), answer});
   waiting_ -= waiters.size();
   waiters.clear();
 }
 
-std::vector<ReadyAnswer> LookupQueue::fail_all() {
+std::vector<ReadyAnswer> LookupQueue::fail_all(const std::string& reason) {
+  const LoginAnswer answer = unavailable_answer(reason);
   std::vector<ReadyAnswer> out;
-  for (auto& [ip, waiters] : flight_) take_unavailable(waiters, out);
+  for (auto& [ip, waiters] : flight_) take_all(waiters, answer, out);
   flight_.clear();
-  for (auto& [ip, waiters] : queued_) take_unavailable(waiters, out);
+  for (auto& [ip, waiters] : queued_) take_all(waiters, answer, out);
   queued_.clear();
   queued_by_ip_.clear();
   return out;
 }
 
-void LookupQueue::expire_waiters(Waiters& waiters, SteadyTime now, std::vector<ReadyAnswer>& out) {
+void LookupQueue::expire_waiters(Waiters& waiters, SteadyTime now, const LoginAnswer& answer,
+                                 std::vector<ReadyAnswer>& out) {
   auto late = std::stable_partition(waiters.begin(), waiters.end(),
                                     [now](const Waiter& w) { return w.deadline > now; });
-  for (auto it = late; it != waiters.end(); ++it) {
-    out.push_back({std::move(it->done), RelayAnswer::unavailable});
-  }
+  for (auto it = late; it != waiters.end(); ++it) out.push_back({std::move(it->done), answer});
   waiters.erase(late, waiters.end());
 }
 
-std::vector<ReadyAnswer> LookupQueue::expire(SteadyTime now) {
+std::vector<ReadyAnswer> LookupQueue::expire(SteadyTime now, const std::string& reason) {
+  const LoginAnswer answer = unavailable_answer(reason);
   std::vector<ReadyAnswer> out;
-  for (auto& [ip, waiters] : flight_) expire_waiters(waiters, now, out);
+  for (auto& [ip, waiters] : flight_) expire_waiters(waiters, now, answer, out);
   for (auto it = queued_.begin(); it != queued_.end();) {
-    expire_waiters(it->second, now, out);
+    expire_waiters(it->second, now, answer, out);
     if (it->second.empty()) {
       queued_by_ip_.erase(it->first);
       it = queued_.erase(it);

@@ -4,6 +4,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "ip_column_query.h"
 #include "mysql_connect.h"
 #include "mysql_sql.h"
 #include "mysql_statement.h"
@@ -14,6 +15,20 @@ namespace ucspi {
 
 namespace {
 
+// Whatever the server's sql_mode, a value too long for its column must be an error
+// (ER_DATA_TOO_LONG), never a row cut short that matches some other address.
+void make_session_strict(MYSQL* mysql) {
+  static constexpr std::string_view sql =
+      "SET SESSION sql_mode = TRIM(BOTH ',' FROM CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))";
+  if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) {
+    throw StoreError("mysql setting a strict sql_mode: " + std::string(mysql_error(mysql)));
+  }
+}
+
+bool ip_column_too_narrow(const StatementError& e) {
+  return e.code() == ER_DATA_TOO_LONG && std::string_view(e.what()).find("'ip_addr'") != std::string_view::npos;
+}
+
 class MysqlAdmin final : public RoamingAdmin {
  public:
   explicit MysqlAdmin(MysqlConfig config) : config_(std::move(config)) {}
@@ -23,7 +38,14 @@ class MysqlAdmin final : public RoamingAdmin {
     if (!key) throw StoreError("mysql record: not an IP address: " + ip);
     guarded([&] {
       ensure_table();
-      Statement(connection(), record_sql(config_.table), "record").bind(*key).bind(now).execute();
+      try {
+        Statement(connection(), record_sql(config_.table), "record").bind(*key).bind(now).execute();
+      } catch (const StatementError& e) {
+        if (!ip_column_too_narrow(e)) throw;
+        std::optional<IpColumn> column = read_ip_column(connection(), config_.table);
+        throw StoreError("mysql record: " + *key + " does not fit: " +
+                         narrow_ip_column_text(config_.table, column.value_or(IpColumn{"?", {}})));
+      }
     });
   }
 
@@ -40,7 +62,10 @@ class MysqlAdmin final : public RoamingAdmin {
       if (!result) throw StoreError("mysql list: " + std::string(mysql_error(mysql)));
       while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
         RoamingEntry entry{row[0] ? row[0] : "", std::nullopt};
-        if (row[1]) entry.last_login = std::stoll(row[1]);
+        if (row[1]) {
+          entry.last_login = parse_stamp(row[1]);
+          if (!entry.last_login) continue;  // broken: neither a time nor permanent
+        }
         entries.push_back(std::move(entry));
       }
     });
@@ -62,7 +87,11 @@ class MysqlAdmin final : public RoamingAdmin {
 
  private:
   MYSQL* connection() {
-    if (!conn_) conn_ = connect_blocking(config_);
+    if (!conn_) {
+      MysqlPtr fresh = connect_blocking(config_);
+      make_session_strict(fresh.get());
+      conn_ = std::move(fresh);
+    }
     return conn_.get();
   }
 
@@ -95,13 +124,23 @@ class MysqlAdmin final : public RoamingAdmin {
   bool table_ready_ = false;
 };
 
-}  // namespace
-
-std::unique_ptr<RoamingAdmin> make_mysql_admin(const MysqlConfig& config) {
+void require_valid_table(const MysqlConfig& config) {
   if (!valid_table_name(config.table)) {
     throw StoreError("mysql: table `" + config.table + "` is not a plain identifier");
   }
+}
+
+}  // namespace
+
+std::unique_ptr<RoamingAdmin> make_mysql_admin(const MysqlConfig& config) {
+  require_valid_table(config);
   return std::make_unique<MysqlAdmin>(config);
+}
+
+std::optional<IpColumn> read_mysql_ip_column(const MysqlConfig& config) {
+  require_valid_table(config);
+  MysqlPtr mysql = connect_blocking(config);
+  return read_ip_column(mysql.get(), config.table);
 }
 
 }  // namespace ucspi

@@ -1,15 +1,24 @@
 // The classic -S patch's config file, read strictly: where the patch skipped a bad line or
 // carried on without a file (and so relayed for everyone), every problem here is a StoreError
 // naming the file and line, raised at startup.
+//
+// No iostreams: tcpserver links this parser statically and must fit in 3 MB of address
+// space, and <fstream>/<sstream> drag in the locale machinery.
+#include "mysql_config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "mysql_sql.h"
-#include "mysql_store.h"
+#include "rules/error_str.h"
+#include "rules/roaming_store.h"
+#include "rules/unique_fd.h"
 
 namespace ucspi {
 
@@ -29,19 +38,49 @@ bool parse_number(std::string_view text, Number& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// What sscanf's "%s" skips: the classic format separates with any run of these.
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::vector<std::string_view> words_of(std::string_view line) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && blank(line[i])) ++i;
+    std::size_t start = i;
+    while (i < line.size() && !blank(line[i])) ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+std::string read_whole_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw StoreError("unable to read " + path + ": " + error_str(errno));
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw StoreError("unable to read " + path + ": " + error_str(errno));
+    if (n == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 class ConfigReader {
  public:
   explicit ConfigReader(std::string path) : path_(std::move(path)) {}
 
   MysqlConfig read() {
-    std::ifstream in(path_);
-    if (!in) throw StoreError("unable to read " + path_ + ": " + std::strerror(errno));
-    std::string line;
-    while (std::getline(in, line)) {
+    const std::string text = read_whole_file(path_);
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      std::size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
       ++line_number_;
       parse_line(line);
     }
-    if (in.bad()) throw StoreError("unable to read " + path_ + ": " + std::strerror(errno));
     check_complete();
     return config_;
   }
@@ -51,13 +90,17 @@ class ConfigReader {
     throw StoreError(path_ + ": line " + std::to_string(line_number_) + ": " + what);
   }
 
-  void parse_line(const std::string& line) {
-    std::istringstream words(line);
-    std::string tag, value, extra;
+  void parse_line(std::string_view line) {
+    std::vector<std::string_view> words = words_of(line);
     // A word that starts with '#' starts a comment, so "pass se#cret" keeps its '#'.
-    if (!(words >> tag) || tag[0] == '#') return;
-    if (!(words >> value) || value[0] == '#') fail("tag `" + tag + "` has no value");
-    if (words >> extra && extra[0] != '#') fail("expected `tag value`, found more after `" + value + "`");
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (words[i][0] == '#') words.resize(i);
+    }
+    if (words.empty()) return;
+    const std::string tag(words[0]);
+    if (words.size() == 1) fail("tag `" + tag + "` has no value");
+    const std::string value(words[1]);
+    if (words.size() > 2) fail("expected `tag value`, found more after `" + value + "`");
     std::string key = lower(tag);
     if (!seen_.emplace(key, line_number_).second) {
       fail("duplicate tag `" + key + "` (first on line " + std::to_string(seen_[key]) + ")");

@@ -1,6 +1,7 @@
 #include "mysql_sql.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ucspi {
 
@@ -53,6 +54,13 @@ std::string lookup_sql(std::string_view table, const std::vector<std::string>& e
     sql += cat({i ? ", '" : "'", escaped_ips[i], "'"});
   }
   return sql + ")";
+}
+
+std::optional<std::int64_t> parse_stamp(std::string_view text) {
+  std::int64_t stamp = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), stamp);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return stamp;
 }
 
 }  // namespace ucspi

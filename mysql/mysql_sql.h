@@ -7,6 +7,8 @@
 // keeps permanent (NULL) rows out of every `<=` comparison.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,5 +28,9 @@ std::string expire_sql(std::string_view table);   // ? cutoff
 // Columns ip_addr and timestamp (NULL for a permanent row) of the rows for these IPs, which
 // are already escaped; at least one.
 std::string lookup_sql(std::string_view table, const std::vector<std::string>& escaped_ips);
+
+// A CAST(timestamp AS SIGNED) value read back; nullopt for text that is not one (a broken
+// row: it must grant nothing and crash nothing).
+std::optional<std::int64_t> parse_stamp(std::string_view text);
 
 }  // namespace ucspi

@@ -10,56 +10,46 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "ip_column.h"
+#include "login_lookup.h"
+#include "mysql_config.h"
 #include "rules/roaming_store.h"
 
 struct event_base;
 
 namespace ucspi {
 
-struct MysqlConfig {
-  std::string server = "localhost";
-  unsigned port = 3306;
-  std::string socket;  // unix socket path; when set it wins over server/port
-  std::string database = "vpopmail";
-  std::string table = "relay";  // identifier characters only: it cannot be a bind parameter
-  std::string user;
-  std::string pass;
-  std::int64_t time = 1800;  // the relay window in seconds, from the file's `time` tag
-  unsigned connect_timeout_ms = 1000;
-  unsigned query_timeout_ms = 1000;
-};
-
-// Reads the classic format: one `tag value` per line, whitespace-separated, tags
-// case-insensitive, `#` comments; tags server port database table user pass time socket.
-// Throws StoreError ("PATH: line N: ...") for an unreadable file, an unknown tag, a bad
-// number, an invalid table name, or a missing user/pass.
-MysqlConfig load_mysql_config(const std::string& path);
-
-// One line of diagnostics, without the trailing newline, e.g.
-// "tcpserver: warning: roaming store mysql unavailable: <error>". Default: stderr.
+// Kept for callers written before the store helper; nothing is logged through it any more:
+// an unavailable lookup's reason travels in its RelayVerdict.
 using MysqlLogSink = std::function<void(std::string_view line)>;
 
-// tcpserver's side: one persistent nonblocking connection driven by `base`; lookups are
-// queued FIFO (identical IPs coalesced, up to 100 distinct IPs asked per query, at most 1000
-// waiting) and each answers within query_timeout_ms. `done` is always called later from the
-// event loop, never from inside lookup(). Any failure answers `unavailable` (never relay),
-// drops the connection and reconnects after a backoff (250 ms doubling to 4 s) during which
-// lookups answer `unavailable` at once. `window` is the relay window in seconds.
-// Connects on the first lookup. A `server` host name is resolved once, here (a name that does
-// not resolve is a StoreError), because Connector/C would resolve it with a blocking
-// getaddrinfo() inside every nonblocking connect.
-// The object must be destroyed before `base`. Destruction abandons pending lookups: their
-// `done` is never called, and no callback runs after destruction.
+// The lookup with a relay window applied, as a RoamingLookup: make_mysql_login_lookup
+// (login_lookup.h: one nonblocking connection on `base`, its queue, timeouts and backoff)
+// answering relay iff the IP has a permanent row or one younger than `window` seconds.
+// `unavailable` and a refused key (too narrow a column) answer unavailable with the reason.
+// Throws StoreError like make_mysql_login_lookup. Must be destroyed before `base`; no
+// callback runs after destruction.
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,
                                                  std::int64_t window);
 std::unique_ptr<RoamingLookup> make_mysql_lookup(struct event_base* base, const MysqlConfig& config,
-                                                 std::int64_t window, MysqlLogSink log);
+                                                 std::int64_t window, MysqlLogSink unused);
+
+// The window rule: relay iff permanent or newer than now - window; absent is no relay;
+// unavailable and refused are unavailable with the reason.
+RelayVerdict relay_verdict(LoginAnswer answer, std::int64_t now, std::int64_t window);
 
 // The tools' side: blocking, bounded by connect/read/write timeouts, errors as StoreError.
-// record() creates the table if it is missing.
+// record() creates the table if it is missing, and never stores an address cut short: its
+// session is strict whatever the server's sql_mode, and an address too long for the column
+// is a StoreError naming the column and the ALTER TABLE that widens it.
 std::unique_ptr<RoamingAdmin> make_mysql_admin(const MysqlConfig& config);
+
+// The table's ip_addr column (relay-mysql check); nullopt when the table does not exist yet.
+// Blocking; throws StoreError.
+std::optional<IpColumn> read_mysql_ip_column(const MysqlConfig& config);
 
 }  // namespace ucspi

@@ -16,10 +16,24 @@ namespace ucspi {
 // leaves the old store or the new one, not an empty file or a lost rename.
 enum class Durability { durable, best_effort };
 
+// The mode of a store file created new, unless the admin asks for another (relay-allow -m):
+// readable by tcpserver whatever user -u makes it.
+inline constexpr mode_t default_store_file_mode = 0644;
+
 class AtomicFile {
  public:
   // Creates temp_path (after removing a crashed writer's leftover); throws StoreError.
-  AtomicFile(std::string temp_path, std::string final_path, mode_t mode);
+  //
+  // The writer is often not the reader (relay-allow runs as root or as Dovecot's user, with
+  // Dovecot's umask 0077; tcpserver reads as its -u/-g user), so the new file's permissions
+  // never come from the umask. When final_path names a file, the new one takes its mode and,
+  // as far as this process may give a file away (only root may), its owner and group. When
+  // the owner or group cannot be kept and the new file would shut out a reader of the old one
+  // (its owner, unless root, or its group, where the mode let them read and does not let all
+  // read), nothing is replaced: StoreError, because a store the server cannot read stops every
+  // roaming user, not just this login. Otherwise a change of hands is silent: a warning on
+  // every login would be noise. A file created new gets new_file_mode exactly.
+  AtomicFile(std::string temp_path, std::string final_path, mode_t new_file_mode);
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile();  // removes the temporary file unless committed
@@ -32,6 +46,8 @@ class AtomicFile {
   [[noreturn]] void fail_write(int err) const;
 
  private:
+  void take_permissions(mode_t new_file_mode) const;
+
   std::string temp_path_;
   std::string final_path_;
   UniqueFd fd_;

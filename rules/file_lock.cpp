@@ -1,6 +1,8 @@
 #include "file_lock.h"
 
+#include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,6 +26,24 @@ int lock_with_timeout(int fd, LockMode mode, std::chrono::milliseconds wait) {
     std::this_thread::sleep_for(std::min<clock::duration>(nap, deadline - now));
     nap = std::min(nap * 2, std::chrono::microseconds(2000));
   }
+}
+
+UniqueFd open_lock_file(const std::string& path, mode_t mode) {
+  // Only the creator sets the mode, so the file is opened first without O_CREAT; another
+  // writer may create it in between (EEXIST), or remove it, hence a few rounds.
+  for (int round = 0; round < 3; ++round) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd || errno != ENOENT) return fd;
+    fd.reset(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (fd) {
+      // Not checked: a failure would cost other users the lock, never this process, and the
+      // fchmod of a file this process has just created fails only on a broken file system.
+      ::fchmod(fd.get(), mode);
+      return fd;
+    }
+    if (errno != EEXIST) return fd;
+  }
+  return UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 }
 
 }  // namespace ucspi

@@ -80,7 +80,7 @@ class RelayCtrlAdmin final : public RoamingAdmin {
     const std::string path = dir_ + '/' + ip;
     if (is_recorded_recently(path, now)) return;
     UniqueFd lock = lock_dir(LockMode::shared);
-    AtomicFile file(dir_ + '/' + temp_name(), path, 0644);
+    AtomicFile file(dir_ + '/' + temp_name(), path, options_.new_file_mode);
     file.write(options_.payload);
     const struct timespec times[2] = {{now, 0}, {now, 0}};
     if (::futimens(file.fd(), times) == -1) fail("unable to set the time of ", file.temp_path(), errno);

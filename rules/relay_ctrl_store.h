@@ -9,7 +9,9 @@
 //              possibly empty.
 //
 // Writers create ".<sec>.<usec>:<pid>", set its mtime, and rename it to <IP>, so the file
-// appears complete with a fresh mtime. Names starting with '.' (temp files) and names that are
+// appears complete with a fresh mtime. A file that replaces one keeps its mode and owner (see
+// AtomicFile); a new one gets new_file_mode, whatever the umask. (Our lookups only stat the
+// file, but relay-ctrl-check opens it as tcpserver's -u user.) Names starting with '.' (temp files) and names that are
 // not canonical IP text are not entries: list skips them and expire never removes them.
 // Canonical IP text has no '/' and no leading '.', so no key can name a file outside DIR.
 // A missing file is a client without an entry (no_relay); a missing or unreadable DIR is
@@ -26,6 +28,7 @@
 #include <memory>
 #include <string>
 
+#include "atomic_file.h"
 #include "roaming_store.h"
 #include "roaming_time.h"
 
@@ -35,6 +38,7 @@ struct RelayCtrlOptions {
   std::string payload;  // written into each recorded file; see relay_ctrl_payload
   std::chrono::milliseconds lock_wait{5000};
   std::int64_t refresh_interval = default_refresh_interval;
+  mode_t new_file_mode = default_store_file_mode;
 };
 
 // "USER=<user>\0DOMAIN=<domain>\0", leaving out a part whose value is null.

@@ -135,7 +135,7 @@ int RoamingCdb::for_each(const Visitor& visit) {
 }
 
 void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
-                       std::size_t expected_bytes) {
+                       std::size_t expected_bytes, mode_t new_file_mode) {
   CdbImage image(expected_bytes);
   bool fits = image.add("", roaming_cdb_marker);
   produce([&](std::string_view ip, std::int64_t last_login) {
@@ -143,7 +143,7 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
     fits = fits && ec == std::errc{} && image.add(ip, std::string_view(digits, end - digits));
   });
-  AtomicFile file(path + ".tmp", path, 0644);
+  AtomicFile file(path + ".tmp", path, new_file_mode);
   if (!fits || !image.finish()) file.fail_write(EFBIG);
   file.write(image.bytes());
   file.commit(Durability::durable);
@@ -154,7 +154,7 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
 namespace ucspi {
 
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
-                           std::int64_t last_login) {
+                           std::int64_t last_login, mode_t new_file_mode) {
   if (ip.empty()) return false;
   FileMap old;
   if (!old.map(path, current)) return false;
@@ -226,7 +226,7 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
   parts.push_back(iovec{record.data(), record.size()});
   parts.push_back(iovec{tables.get(), tables_size});
 
-  AtomicFile file(path + ".tmp", path, 0644);
+  AtomicFile file(path + ".tmp", path, new_file_mode);
   write_all(file, std::move(parts));
   file.commit(Durability::durable);
   return true;

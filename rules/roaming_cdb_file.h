@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "atomic_file.h"
 #include "cdb_file.h"
 
 namespace ucspi {
@@ -50,12 +51,14 @@ class RoamingCdb {
 
 // Writes a roaming cdb to path atomically: built in memory (cdb_image.h), written to
 // path + ".tmp" in one write, fsynced and renamed over path (see AtomicFile for the
-// directory). produce() calls add(ip, last_login) once per entry; expected_bytes is a hint of
-// the file's size (the one being replaced). Throws StoreError.
+// directory, and for the new file's mode and owner: those of the file it replaces, else
+// new_file_mode). produce() calls add(ip, last_login) once per entry; expected_bytes is a hint
+// of the file's size (the one being replaced). Throws StoreError.
 // Callers serialise writers (the lock file): the temp name is fixed.
 using AddEntry = std::function<void(std::string_view ip, std::int64_t last_login)>;
 void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
-                       std::size_t expected_bytes = 0);
+                       std::size_t expected_bytes = 0,
+                       mode_t new_file_mode = default_store_file_mode);
 
 // The same file write_roaming_cdb writes for the entries of the roaming cdb at path (which
 // must still be the file identified by current) in file order, the one for ip dropped and
@@ -65,7 +68,8 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
 // first and only once, every time in canonical digits, records filling the data area) or no
 // longer the one opened: the caller then goes the long way round, which copes with any
 // valid file and refuses corrupt ones. Throws StoreError when writing fails.
+// new_file_mode serves only when the file has gone meanwhile, as for write_roaming_cdb.
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
-                           std::int64_t last_login);
+                           std::int64_t last_login, mode_t new_file_mode = default_store_file_mode);
 
 }  // namespace ucspi

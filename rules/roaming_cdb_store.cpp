@@ -73,11 +73,13 @@ class CdbAdmin final : public RoamingAdmin {
     RoamingCdb current = open_current();
     if (is_recorded_recently(current, ip, now)) return;
     // Usually the file is as this store wrote it: its records go out straight from the map.
-    if (current.is_open() && replace_roaming_entry(path_, current.identity(), ip, now)) return;
+    if (current.is_open() &&
+        replace_roaming_entry(path_, current.identity(), ip, now, options_.new_file_mode))
+      return;
     write_roaming_cdb(path_, [&](const AddEntry& add) {
       copy_entries(current, [&](std::string_view other, std::int64_t) { return other != ip; }, add);
       add(ip, now);
-    }, size_of(current) + ip.size() + 64);
+    }, size_of(current) + ip.size() + 64, options_.new_file_mode);
   }
 
   std::vector<RoamingEntry> list() override {
@@ -101,7 +103,7 @@ class CdbAdmin final : public RoamingAdmin {
     if (expired == 0) return 0;  // nothing to drop: leave the file (and readers' maps) alone
     write_roaming_cdb(path_, [&](const AddEntry& add) {
       copy_entries(current, [&](std::string_view, std::int64_t t) { return t > cutoff; }, add);
-    }, size_of(current));
+    }, size_of(current), options_.new_file_mode);
     return expired;
   }
 
@@ -143,8 +145,8 @@ class CdbAdmin final : public RoamingAdmin {
 
   UniqueFd take_lock() const {
     const std::string lock_path = path_ + ".lock";
-    // Read-only is enough for flock, so a lock file created by root still serves other users.
-    UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+    // 0644, not new_file_mode: opening it takes no right to the store, and every writer needs it.
+    UniqueFd fd = open_lock_file(lock_path, 0644);
     if (!fd) throw StoreError("unable to open " + lock_path + ": " + error_str(errno));
     int err = lock_with_timeout(fd.get(), LockMode::exclusive, options_.lock_wait);
     if (err != 0) throw StoreError("unable to lock " + lock_path + ": " + error_str(err));

@@ -6,12 +6,14 @@
 // corrupt record answers unavailable with the reason (never relay). For the tools a missing
 // file is an empty store: the first login creates it.
 //
-// Writers serialise on an flock of the sibling file PATH.lock (created if missing, waited for
-// at most lock_wait, then StoreError), re-read the current file under the lock, write PATH.tmp,
+// Writers serialise on an flock of the sibling file PATH.lock (created 0644 if missing, waited
+// for at most lock_wait, then StoreError), re-read the current file under the lock, write PATH.tmp,
 // fsync, rename over PATH and fsync the directory, so concurrent writers lose nothing and a
 // crash leaves the old or the new file. A login whose entry is younger than refresh_interval
 // rewrites nothing (checked before and again under the lock). record() never drops other
 // entries, even expired ones: run relay-clear from cron to keep the file small.
+// A rewritten file keeps the mode and owner of the one it replaces (see AtomicFile); the first
+// one gets new_file_mode, whatever the umask.
 #pragma once
 
 #include <chrono>
@@ -19,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "atomic_file.h"
 #include "roaming_store.h"
 #include "roaming_time.h"
 
@@ -27,6 +30,7 @@ namespace ucspi {
 struct CdbWriterOptions {
   std::chrono::milliseconds lock_wait{5000};
   std::int64_t refresh_interval = default_refresh_interval;
+  mode_t new_file_mode = default_store_file_mode;
 };
 
 std::unique_ptr<RoamingLookup> make_cdb_lookup(std::string path, std::int64_t window);

@@ -6,8 +6,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 
+# The end-to-end chain (tests/e2e) also runs Debian's own Dovecot (POP3), curl, swaks and
+# daemontools (supervise, svc, svstat, softlimit, multilog).
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
-mariadb-server mariadb-client python3"
+mariadb-server mariadb-client python3 \
+dovecot-core dovecot-pop3d curl swaks daemontools"
 
 missing=""
 for p in $packages; do
@@ -18,7 +21,8 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "bootstrap: installing$missing" >&2
   $sudo apt-get update -q
-  # The server package must not start a system MariaDB: tests start their own.
+  # The server packages must not start a system MariaDB or Dovecot (on 110/143): tests start
+  # their own. RUNLEVEL=1 makes invoke-rc.d refuse their start (rc1.d has only K links).
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
 fi
 

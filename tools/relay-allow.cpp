@@ -1,4 +1,4 @@
-// relay-allow [ -s store ] [ -i ip ] [ program [ arg ... ] ]
+// relay-allow [ -s store ] [ -i ip ] [ -m mode ] [ program [ arg ... ] ]
 // Records "this IP just logged in by POP/IMAP" in the roaming store, then execs program with
 // the same arguments and environment (PATH search like execvp), so it slots into a
 // checkpassword chain (vchkpw-style: `... checkpassword relay-allow qmail-pop3d Maildir`) or a
@@ -7,15 +7,20 @@
 // The IP is -i, else $TCPREMOTEIP (tcpserver), else $IP (Dovecot); it is stored in canonical
 // form (v4-mapped -> dotted quad, IPv6 -> RFC 5952). The store is -s, else $RELAY_STORE:
 // cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR (a mysql: store is recorded by relay-mysql,
-// which this program execs with the same arguments: see tool_stores.h).
+// which this program execs with the same arguments: see tool_stores.h). A store file this
+// program creates gets mode -m (octal, default 0644) whatever the umask (Dovecot runs
+// post-login scripts under 0077, and tcpserver reads the store as its -u user); one it
+// rewrites keeps the mode and owner it had.
 //
-// A missing or garbage IP is bad input: "relay-allow: fatal: ...", exit 100, nothing written
-// and nothing run, even with a program; such a chain is broken and must not look healthy.
-// (relay-ctrl-allow also killed logins from IPv6 clients, a known complaint: here every IPv6
-// and v4-mapped address is a good one.) The store never fails a login: with a program, a
-// missing or bad store name and a store failure print "relay-allow: warning: ..." and the
-// program runs anyway. Without a program they are fatal: exit 100 for a bad store name, 111
-// for a store failure. An exec failure is exit 111.
+// With a program, nothing but the command line stops the login: a missing, empty or garbage
+// IP (Dovecot leaves $IP empty for a local login, and -i "$IP" passes that on), a missing or
+// bad $RELAY_STORE and a store failure print "relay-allow: warning: ...", record nothing,
+// and the program runs anyway: the recording is a convenience, the login is the service.
+// (relay-ctrl-allow killed such logins, IPv6 ones included, a known complaint.) Without a
+// program they are fatal: exit 100 for bad input, 111 for a store failure. A bad command line
+// (an unknown option, -s naming no store, a bad -m) is the usage line and exit 100 even with
+// a program: it is wrong at every login, so the first test of the setup shows it. An exec
+// failure is exit 111.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -32,40 +37,78 @@ using namespace ucspi;
 
 namespace {
 
-constexpr std::string_view usage = "relay-allow: usage: relay-allow [ -s store ] [ -i ip ] [ program [ arg ... ] ]";
+constexpr Usage usage{"relay-allow",
+                      "relay-allow [ -s store ] [ -i ip ] [ -m mode ] [ program [ arg ... ] ]"};
+
+struct AllowArgs {
+  std::optional<StoreSpec> store;  // -s
+  const char* ip = nullptr;        // -i
+  mode_t new_file_mode = default_store_file_mode;
+  char** program = nullptr;  // null-terminated; empty when none
+};
 
 struct Problem {
   int exit_code;
   std::string text;
-  bool fails_login = false;  // bad input that must stop the chain, not only the recording
 };
 
-const char* client_ip_text(const char* option) {
-  if (option != nullptr) return option;
-  if (const char* ip = std::getenv("TCPREMOTEIP")) return ip;
-  return std::getenv("IP");
+AllowArgs parse_args(int argc, char** argv) {
+  AllowArgs args;
+  ::opterr = 0;  // our usage line instead of getopt's message
+  int opt;
+  // '+': options end at the program name, so the program's own options are left alone.
+  while ((opt = ::getopt(argc, argv, "+s:i:m:")) != -1) {
+    switch (opt) {
+      case 's': args.store = store_option(optarg, usage); break;
+      case 'i': args.ip = optarg; break;
+      case 'm': args.new_file_mode = mode_option(optarg, usage); break;
+      default: usage.die();
+    }
+  }
+  args.program = argv + optind;
+  return args;
+}
+
+struct IpText {
+  std::string source;  // for messages: "-i", "$TCPREMOTEIP" or "$IP"
+  const char* text;
+};
+
+// -i, else $TCPREMOTEIP, else $IP; nullopt when none is given.
+std::optional<IpText> client_ip_text(const char* option) {
+  if (option != nullptr) return IpText{"-i", option};
+  for (const char* variable : {"TCPREMOTEIP", "IP"})
+    if (const char* text = std::getenv(variable)) return IpText{std::string("$") + variable, text};
+  return std::nullopt;
+}
+
+// The client's address in canonical form, or what is wrong with it.
+std::optional<Problem> find_client_ip(const char* option, std::string& ip) {
+  std::optional<IpText> given = client_ip_text(option);
+  if (!given) return Problem{100, "no client IP: use -i or set $TCPREMOTEIP or $IP"};
+  if (*given->text == '\0') return Problem{100, "no client IP: " + given->source + " is empty"};
+  std::optional<std::string> canonical = canonical_ip_text(given->text);
+  if (!canonical)
+    return Problem{100, "not an IP address in " + given->source + ": " + given->text};
+  ip = std::move(*canonical);
+  return std::nullopt;
 }
 
 // Records the login; returns what went wrong, if anything.
-std::optional<Problem> record_login(const char* ip_option, const char* store_option,
-                                    ToolStores& stores) {
-  const char* ip_text = client_ip_text(ip_option);
-  if (ip_text == nullptr)
-    return Problem{100, "no client IP: use -i or set $TCPREMOTEIP or $IP", true};
-  std::optional<std::string> ip = canonical_ip_text(ip_text);
-  if (!ip) return Problem{100, std::string("not an IP address: ") + ip_text, true};
-  const char* store = store_text(store_option);
-  if (store == nullptr) return Problem{100, "no store: use -s or set $RELAY_STORE"};
+std::optional<Problem> record_login(const AllowArgs& args, ToolStores& stores) {
+  std::string ip;
+  if (std::optional<Problem> problem = find_client_ip(args.ip, ip)) return problem;
   StoreSpec spec;
   try {
-    spec = parse_store_spec(store);
+    spec = args.store ? *args.store : environment_store();
   } catch (const StoreError& e) {
     return Problem{100, e.what()};
   }
+  spec.new_file_mode = args.new_file_mode;
   try {
-    stores.open_admin(spec)->record(*ip, unix_now());
+    stores.open_admin(spec)->record(ip, unix_now());
   } catch (const StoreError& e) {
-    return Problem{111, "unable to record " + *ip + ": " + e.what()};
+    return Problem{111, "unable to record " + ip + ": " + e.what()};
   }
   return std::nullopt;
 }
@@ -73,27 +116,13 @@ std::optional<Problem> record_login(const char* ip_option, const char* store_opt
 }  // namespace
 
 int ucspi::relay_allow_main(int argc, char** argv, ToolStores& stores) {
-  const char* ip_option = nullptr;
-  const char* store_option = nullptr;
-  ::opterr = 0;  // our usage line instead of getopt's message
-  int opt;
-  // '+': options end at the program name, so the program's own options are left alone.
-  while ((opt = ::getopt(argc, argv, "+s:i:")) != -1) {
-    switch (opt) {
-      case 's': store_option = optarg; break;
-      case 'i': ip_option = optarg; break;
-      default: die(100, {usage});
-    }
-  }
-  char** program = argv + optind;
-  const bool have_program = *program != nullptr;
-
-  if (std::optional<Problem> problem = record_login(ip_option, store_option, stores)) {
-    if (!have_program || problem->fails_login)
-      die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
+  const AllowArgs args = parse_args(argc, argv);
+  const bool have_program = *args.program != nullptr;
+  if (std::optional<Problem> problem = record_login(args, stores)) {
+    if (!have_program) die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
     print_line({"relay-allow: warning: ", problem->text});
   }
   if (!have_program) return 0;
-  ::execvp(program[0], program);
-  die(111, {"relay-allow: fatal: unable to run ", program[0], ": ", error_str(errno)});
+  ::execvp(args.program[0], args.program);
+  die(111, {"relay-allow: fatal: unable to run ", args.program[0], ": ", error_str(errno)});
 }

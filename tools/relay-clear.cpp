@@ -1,7 +1,9 @@
 // relay-clear [ -s store ] [ -w seconds ]
 // Removes roaming entries whose last login is at least the window old (default 1800 s, or a
 // MySQL config's `time`); permanent entries stay. vpopmail's clearopensmtp for our stores;
-// run it from cron. Quiet on success; 100 usage or bad store name, 111 store failure.
+// run it from cron, as any user that may write the store's directory: a rewritten cdb store
+// keeps its mode and owner (doc/permissions.md). Quiet on success; 100 usage (a bad option
+// value included) or bad $RELAY_STORE, 111 store failure.
 #include "messages.h"
 #include "tool_args.h"
 #include "tool_stores.h"
@@ -9,8 +11,8 @@
 using namespace ucspi;
 
 int ucspi::relay_clear_main(int argc, char** argv, ToolStores& stores) {
-  AdminArgs args = parse_admin_args(argc, argv, stores, "relay-clear",
-                                    "relay-clear [ -s store ] [ -w seconds ]");
+  const Usage usage{"relay-clear", "relay-clear [ -s store ] [ -w seconds ]"};
+  AdminArgs args = parse_admin_args(argc, argv, stores, usage);
   try {
     stores.open_admin(args.spec)->expire(unix_now() - args.window);
   } catch (const StoreError& e) {

@@ -4,7 +4,7 @@
 // a MySQL config's `time`), e.g.
 //   10.1.2.3 42 relay
 //   2001:db8::1 4000 expired
-// Exit 100 usage or bad store name, 111 store or output failure.
+// Exit 100 usage (a bad option value included) or bad $RELAY_STORE, 111 store or output failure.
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,8 +46,8 @@ void write_all(std::string_view text) {
 }  // namespace
 
 int ucspi::relay_list_main(int argc, char** argv, ToolStores& stores) {
-  AdminArgs args = parse_admin_args(argc, argv, stores, "relay-list",
-                                    "relay-list [ -s store ] [ -w seconds ]");
+  const Usage usage{"relay-list", "relay-list [ -s store ] [ -w seconds ]"};
+  AdminArgs args = parse_admin_args(argc, argv, stores, usage);
   std::vector<RoamingEntry> entries;
   try {
     entries = stores.open_admin(args.spec)->list();

@@ -1,10 +1,16 @@
 // relay-mysql allow|clear|list [ arg ... ]
+// relay-mysql serve CONFIGFILE
+// relay-mysql check CONFIGFILE
 // relay-allow, relay-clear or relay-list linked with every store, MySQL included. Those tools
 // are built without MySQL (see tool_stores.h) and exec this program, from their own
 // directory, for a mysql: store; it also serves the other stores, so it can be run by hand.
+// `serve` is the store helper tcpserver starts for a mysql: store
+// (doc/store-helper-protocol.md); `check` tells whether the table's ip_addr column is wide
+// enough (doc/mysql-store.md).
 #include <string_view>
 
 #include "messages.h"
+#include "relay_mysql_modes.h"
 #include "tool_stores.h"
 
 using namespace ucspi;
@@ -32,6 +38,16 @@ constexpr Tool tools[] = {
     {"list", relay_list_main},
 };
 
+struct Mode {
+  std::string_view name;
+  int (*main)(int, char**);
+};
+
+constexpr Mode modes[] = {
+    {"serve", relay_mysql_serve_main},
+    {"check", relay_mysql_check_main},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +56,9 @@ int main(int argc, char** argv) {
       AllToolStores stores;
       if (argv[1] == tool.name) return tool.main(argc - 1, argv + 1, stores);
     }
+    for (const Mode& mode : modes) {
+      if (argv[1] == mode.name) return mode.main(argc - 1, argv + 1);
+    }
   }
-  die(100, {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ]"});
+  die(100, {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ] | serve|check CONFIGFILE"});
 }

@@ -38,9 +38,10 @@ StoreSpec parse_store_spec(std::string_view text) {
 
 std::unique_ptr<RoamingAdmin> open_local_admin(const StoreSpec& spec) {
   switch (spec.kind) {
-    case StoreKind::cdb: return make_cdb_admin(spec.path);
+    case StoreKind::cdb: return make_cdb_admin(spec.path, {.new_file_mode = spec.new_file_mode});
     case StoreKind::relay_ctrl: {
       RelayCtrlOptions options;
+      options.new_file_mode = spec.new_file_mode;
       options.payload = relay_ctrl_payload(std::getenv("USER"), std::getenv("DOMAIN"));
       return make_relay_ctrl_admin(spec.path, std::move(options));
     }

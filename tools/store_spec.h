@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "atomic_file.h"
 #include "roaming_store.h"
 
 struct event_base;
@@ -22,6 +23,8 @@ enum class StoreKind { cdb, mysql, relay_ctrl };
 struct StoreSpec {
   StoreKind kind;
   std::string path;
+  // For a file the tools create (relay-allow -m): cdb: and relay-ctrl: only.
+  mode_t new_file_mode = default_store_file_mode;
 };
 
 // The relay window when neither the command line nor the store's config names one.
@@ -32,7 +35,8 @@ StoreSpec parse_store_spec(std::string_view text);
 
 // The admin of a cdb: or relay-ctrl: store; StoreError for mysql: (see open_admin). For
 // relay-ctrl, the recorded files carry USER/DOMAIN from this process's environment, as
-// relay-ctrl-allow's do. Needs no MySQL or libevent (library ucspi_store_names).
+// relay-ctrl-allow's do. Files it creates get spec.new_file_mode. Needs no MySQL or libevent
+// (library ucspi_store_names).
 std::unique_ptr<RoamingAdmin> open_local_admin(const StoreSpec& spec);
 
 // The full factory (library ucspi_stores: links MySQL and libevent).

@@ -9,20 +9,12 @@
 #include "messages.h"
 
 namespace ucspi {
-namespace {
 
-StoreSpec spec_or_die(const char* text, const std::string& fatal) {
-  try {
-    return parse_store_spec(text);
-  } catch (const StoreError& e) {
-    die(100, {fatal, e.what()});
-  }
-}
+void Usage::die() const { ucspi::die(100, {prog, ": usage: ", line}); }
 
-}  // namespace
-
-const char* store_text(const char* option) {
-  return option != nullptr ? option : std::getenv("RELAY_STORE");
+void Usage::die(std::string_view problem) const {
+  print_line({prog, ": fatal: ", problem});
+  die();
 }
 
 std::optional<std::int64_t> parse_seconds(std::string_view text) {
@@ -36,29 +28,64 @@ std::optional<std::int64_t> parse_seconds(std::string_view text) {
   return value;
 }
 
-AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, std::string_view prog,
-                           std::string_view usage) {
-  const std::string fatal = std::string(prog) + ": fatal: ";
-  const char* store_option = nullptr;
+std::optional<mode_t> parse_mode(std::string_view text) {
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  mode_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    value = value * 8 + static_cast<mode_t>(c - '0');
+  }
+  if (value > 0777) return std::nullopt;  // no setuid, setgid or sticky bit on a data file
+  return value;
+}
+
+StoreSpec store_option(const char* text, const Usage& usage) {
+  try {
+    return parse_store_spec(text);
+  } catch (const StoreError& e) {
+    usage.die(e.what());
+  }
+}
+
+std::int64_t window_option(const char* text, const Usage& usage) {
+  std::optional<std::int64_t> window = parse_seconds(text);
+  if (!window) usage.die(std::string("bad window: ") + text + ": want seconds, 1 or more");
+  return *window;
+}
+
+mode_t mode_option(const char* text, const Usage& usage) {
+  std::optional<mode_t> mode = parse_mode(text);
+  if (!mode) usage.die(std::string("bad mode: ") + text + ": want octal permissions, 0 to 0777");
+  return *mode;
+}
+
+StoreSpec environment_store() {
+  const char* text = std::getenv("RELAY_STORE");
+  if (text == nullptr) throw StoreError("no store: use -s or set $RELAY_STORE");
+  return parse_store_spec(text);
+}
+
+AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, const Usage& usage) {
+  std::optional<StoreSpec> spec;
   std::optional<std::int64_t> window;
   ::opterr = 0;  // our usage line instead of getopt's message
   int opt;
   while ((opt = ::getopt(argc, argv, "s:w:")) != -1) {
     switch (opt) {
-      case 's': store_option = optarg; break;
-      case 'w':
-        window = parse_seconds(optarg);
-        if (!window) die(100, {fatal, "bad window: ", optarg, ": want seconds, 1 or more"});
-        break;
-      default: die(100, {prog, ": usage: ", usage});
+      case 's': spec = store_option(optarg, usage); break;
+      case 'w': window = window_option(optarg, usage); break;
+      default: usage.die();
     }
   }
-  if (optind != argc) die(100, {prog, ": usage: ", usage});
-  const char* text = store_text(store_option);
-  if (text == nullptr) die(100, {fatal, "no store: use -s or set $RELAY_STORE"});
-  StoreSpec spec = spec_or_die(text, fatal);
+  if (optind != argc) usage.die();
+  const std::string fatal = std::string(usage.prog) + ": fatal: ";
   try {
-    return AdminArgs{spec, stores.window(spec, window)};
+    if (!spec) spec = environment_store();
+  } catch (const StoreError& e) {
+    die(100, {fatal, e.what()});
+  }
+  try {
+    return AdminArgs{*spec, stores.window(*spec, window)};
   } catch (const StoreError& e) {
     die(111, {fatal, e.what()});  // e.g. an unreadable MySQL config
   }

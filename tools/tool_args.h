@@ -1,5 +1,11 @@
 // What relay-allow, relay-clear and relay-list share on their command lines.
+//
+// A bad option value is a usage error: "PROG: fatal: WHAT" and the usage line, exit 100, for
+// a command line is fixed configuration (a run file, a Dovecot script) and wrong at every run.
+// Only relay-allow's client IP is exempt, being data (-i "$IP"): see relay-allow.cpp.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -10,21 +16,37 @@
 
 namespace ucspi {
 
-// The store named by -s, else by $RELAY_STORE; nullptr when neither is given.
-const char* store_text(const char* option);
+// A tool's name and usage line, for its command-line errors (exit 100).
+struct Usage {
+  std::string_view prog;  // "relay-clear"
+  std::string_view line;  // "relay-clear [ -s store ] [ -w seconds ]"
+
+  [[noreturn]] void die() const;                          // "PROG: usage: LINE"
+  [[noreturn]] void die(std::string_view problem) const;  // "PROG: fatal: PROBLEM", then die()
+};
 
 // A window in seconds: 1 to 10 decimal digits, not zero.
 std::optional<std::int64_t> parse_seconds(std::string_view text);
+// Permission bits in octal: 1 to 4 octal digits, at most 0777 (e.g. 0640 or 640).
+std::optional<mode_t> parse_mode(std::string_view text);
+
+// Option values, or usage.die() saying what the option wants.
+StoreSpec store_option(const char* text, const Usage& usage);      // -s
+std::int64_t window_option(const char* text, const Usage& usage);  // -w
+mode_t mode_option(const char* text, const Usage& usage);          // -m
+
+// The store named by $RELAY_STORE, the tools' default when -s is not given. Throws StoreError
+// when it is unset or names no store.
+StoreSpec environment_store();
 
 // For relay-clear and relay-list: [-s STORE] [-w SECONDS], nothing else. Dies with the usage
-// line (exit 100) on bad options, and "PROG: fatal: ..." (100 for a bad or missing store
-// name, 111 when the store cannot be opened).
+// line (exit 100) on bad options, and "PROG: fatal: ..." (100 for a bad or missing
+// $RELAY_STORE, 111 when the store's default window cannot be read).
 struct AdminArgs {
   StoreSpec spec;
   std::int64_t window;
 };
-AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, std::string_view prog,
-                           std::string_view usage);
+AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, const Usage& usage);
 
 // Seconds since 1970 now.
 std::int64_t unix_now();

@@ -1,4 +1,4 @@
-// Not a test: lookups/s and latency through make_mysql_lookup against a real server, with an
+// Not a test: lookups/s and latency through make_mysql_login_lookup against a real server, with an
 // optional delaying TCP proxy in front of it to stand in for a remote database.
 //
 //   bench_mysql_lookup CONFIG [--concurrency N] [--seconds S] [--delay-ms D]
@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "mysql/login_lookup.h"
 #include "mysql/mysql_handles.h"
 #include "mysql/mysql_store.h"
 
@@ -168,13 +169,13 @@ class DelayProxy {
 
 // ---- the closed-loop driver.
 struct Run {
-  Run(RoamingLookup* s, event_base* b, Clock::time_point e) : store(s), base(b), end(e) {}
-  RoamingLookup* store;
+  Run(LoginLookup* s, event_base* b, Clock::time_point e) : store(s), base(b), end(e) {}
+  LoginLookup* store;
   event_base* base;
   Clock::time_point end;
   long next = 0;
   int outstanding = 0;
-  long relays = 0, no_relays = 0, unavailable = 0;
+  long found = 0, absent = 0, unavailable = 0;
   std::vector<double> latencies_us;
 
   void issue() {
@@ -183,11 +184,14 @@ struct Run {
     long key = n % 4 == 3 ? 1000000 + n : n % kSeeded;
     auto start = Clock::now();
     ++outstanding;
-    store->lookup(ip_of(key), kNow, [this, start](RelayVerdict verdict) {
-      const RelayAnswer a = verdict.answer;
+    store->lookup(ip_of(key), [this, start](LoginAnswer answer) {
       latencies_us.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start).count());
-      (a == RelayAnswer::relay ? relays : a == RelayAnswer::no_relay ? no_relays : unavailable)++;
+      switch (answer.status) {
+        case LoginAnswer::Status::found: ++found; break;
+        case LoginAnswer::Status::absent: ++absent; break;
+        default: ++unavailable; break;
+      }
       --outstanding;
       if (Clock::now() < end) {
         issue();
@@ -239,7 +243,7 @@ int main(int argc, char** argv) {
     }
     event_base* base = event_base_new();
     {
-      auto store = make_mysql_lookup(base, config, 1800);
+      auto store = make_mysql_login_lookup(base, config);
       Run warm{store.get(), base, Clock::now()};  // connect before the clock starts
       warm.issue();
       event_base_dispatch(base);
@@ -253,11 +257,11 @@ int main(int argc, char** argv) {
       std::size_t count = run.latencies_us.size();
       std::printf(
           "concurrency %d, delay %u ms/chunk each way: %zu lookups in %.2f s = %.0f lookups/s; "
-          "latency p50 %.0f us, p99 %.0f us, max %.0f us; relay %ld, no_relay %ld, "
+          "latency p50 %.0f us, p99 %.0f us, max %.0f us; found %ld, absent %ld, "
           "unavailable %ld\n",
           concurrency, delay_ms, count, elapsed, count / elapsed,
           percentile(run.latencies_us, 0.50), percentile(run.latencies_us, 0.99),
-          percentile(run.latencies_us, 1.0), run.relays, run.no_relays, run.unavailable);
+          percentile(run.latencies_us, 1.0), run.found, run.absent, run.unavailable);
       std::fflush(stdout);
     }
     event_base_free(base);

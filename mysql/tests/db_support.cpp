@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <catch2/catch.hpp>
 
 #include "mysql/mysql_connect.h"
@@ -28,10 +29,73 @@ std::string unique_table(const std::string& stem) {
 }
 
 void exec_sql(const MysqlConfig& config, const std::string& sql) {
+  exec_sql(config, std::vector<std::string>{sql});
+}
+
+void exec_sql(const MysqlConfig& config, const std::vector<std::string>& statements) {
+  MysqlPtr mysql = connect_blocking(config);
+  for (const std::string& sql : statements) {
+    if (mysql_real_query(mysql.get(), sql.data(), sql.size()) != 0) {
+      throw StoreError(sql + ": " + mysql_error(mysql.get()));
+    }
+  }
+}
+
+std::optional<std::string> query_value(const MysqlConfig& config, const std::string& sql) {
   MysqlPtr mysql = connect_blocking(config);
   if (mysql_real_query(mysql.get(), sql.data(), sql.size()) != 0) {
     throw StoreError(sql + ": " + mysql_error(mysql.get()));
   }
+  MysqlResultPtr result(mysql_store_result(mysql.get()));
+  if (!result) throw StoreError(sql + ": " + mysql_error(mysql.get()));
+  MYSQL_ROW row = mysql_fetch_row(result.get());
+  if (!row || !row[0]) return std::nullopt;
+  return std::string(row[0]);
+}
+
+std::string write_config_file(const MysqlConfig& config) {
+  static std::atomic<int> counter{0};
+  std::string path = std::string(UCSPI_MYSQL_TEST_TMP) + "/conf-" + std::to_string(getpid()) +
+                     "-" + std::to_string(counter++);
+  std::string text = "database " + config.database + "\ntable " + config.table + "\nuser " +
+                     config.user + "\npass " + config.pass + "\ntime " +
+                     std::to_string(config.time) + "\n";
+  if (config.socket.empty()) {
+    text += "server " + config.server + "\nport " + std::to_string(config.port) + "\n";
+  } else {
+    text += "socket " + config.socket + "\n";
+  }
+  FILE* file = std::fopen(path.c_str(), "w");
+  REQUIRE(file != nullptr);
+  REQUIRE(std::fwrite(text.data(), 1, text.size(), file) == text.size());
+  REQUIRE(std::fclose(file) == 0);
+  return path;
+}
+
+MysqlConfig fixture_root_config() {
+  MysqlConfig root = fixture_socket_config();
+  root.user = "root";
+  root.pass = "";
+  return root;
+}
+
+ServerSqlMode::ServerSqlMode(const std::string& mode) {
+  saved_ = query_value(fixture_root_config(), "SELECT @@GLOBAL.sql_mode").value_or("");
+  exec_sql(fixture_root_config(), "SET GLOBAL sql_mode = '" + mode + "'");
+}
+
+ServerSqlMode::~ServerSqlMode() {
+  try {
+    exec_sql(fixture_root_config(), "SET GLOBAL sql_mode = '" + saved_ + "'");
+  } catch (const StoreError& e) {
+    UNSCOPED_INFO("restoring the server's sql_mode failed: " << e.what());
+  }
+}
+
+void insert_like_a_lax_writer(const MysqlConfig& config, const std::string& ip,
+                              const std::string& stamp) {
+  exec_sql(config, {"SET SESSION sql_mode = ''",
+                    "REPLACE INTO `" + config.table + "` VALUES ('" + ip + "', " + stamp + ")"});
 }
 
 void create_classic_table(const MysqlConfig& config) {

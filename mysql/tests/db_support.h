@@ -1,7 +1,9 @@
 // Shared by the tests that talk to the fixture's MariaDB.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "mysql/mysql_store.h"
 
@@ -18,6 +20,35 @@ std::string unique_table(const std::string& stem);
 
 // Runs SQL as the fixture's user, blocking; throws StoreError.
 void exec_sql(const MysqlConfig& config, const std::string& sql);
+// Runs the statements in order on one connection (session settings carry over).
+void exec_sql(const MysqlConfig& config, const std::vector<std::string>& statements);
+// The first column of the first row, or nullopt (no row, or NULL).
+std::optional<std::string> query_value(const MysqlConfig& config, const std::string& sql);
+
+// Writes `config` as a config file (tags) for the programs; removed when the test run's
+// temporary directory is.
+std::string write_config_file(const MysqlConfig& config);
+
+// The fixture server's root account, over the unix socket (no password).
+MysqlConfig fixture_root_config();
+
+// Sets the fixture server's global sql_mode for new sessions while it lives, then restores
+// it: proves what a writer does whatever mode a server was configured with.
+class ServerSqlMode {
+ public:
+  explicit ServerSqlMode(const std::string& mode);
+  ~ServerSqlMode();
+  ServerSqlMode(const ServerSqlMode&) = delete;
+  ServerSqlMode& operator=(const ServerSqlMode&) = delete;
+
+ private:
+  std::string saved_;
+};
+
+// An INSERT as another writer in a non-strict session would do it: a value too long for its
+// column is cut to fit, not refused.
+void insert_like_a_lax_writer(const MysqlConfig& config, const std::string& ip,
+                              const std::string& stamp);
 
 // vpopmail's classic layout: CHAR(18) ip_addr, CHAR(12) text timestamp.
 void create_classic_table(const MysqlConfig& config);

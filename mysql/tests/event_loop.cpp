@@ -47,21 +47,37 @@ void EventLoop::on_tick(evutil_socket_t, short, void* self) {
   loop->last_tick_ = now;
 }
 
-RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
-                       std::int64_t now, std::chrono::milliseconds limit) {
-  std::optional<RelayAnswer> answer;
-  store.lookup(ip, now, [&answer](RelayVerdict verdict) { answer = verdict.answer; });
+RelayVerdict verdict_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
+                         std::int64_t now, std::chrono::milliseconds limit) {
+  std::optional<RelayVerdict> answer;
+  store.lookup(ip, now, [&answer](RelayVerdict verdict) { answer = std::move(verdict); });
   if (!loop.run_until([&answer] { return answer.has_value(); }, limit)) {
     FAIL("lookup of " << ip << " not answered within " << limit.count() << " ms");
   }
   return *answer;
 }
 
-const char* answer_name(RelayAnswer answer) {
-  switch (answer) {
-    case RelayAnswer::relay: return "relay";
-    case RelayAnswer::no_relay: return "no_relay";
-    case RelayAnswer::unavailable: return "unavailable";
+RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
+                       std::int64_t now, std::chrono::milliseconds limit) {
+  return verdict_now(loop, store, ip, now, limit).answer;
+}
+
+LoginAnswer login_now(EventLoop& loop, LoginLookup& store, const std::string& ip,
+                      std::chrono::milliseconds limit) {
+  std::optional<LoginAnswer> answer;
+  store.lookup(ip, [&answer](LoginAnswer got) { answer = std::move(got); });
+  if (!loop.run_until([&answer] { return answer.has_value(); }, limit)) {
+    FAIL("lookup of " << ip << " not answered within " << limit.count() << " ms");
+  }
+  return *answer;
+}
+
+std::string describe(const LoginAnswer& answer) {
+  switch (answer.status) {
+    case LoginAnswer::Status::found: return "found " + format_last_login(answer.login);
+    case LoginAnswer::Status::absent: return "absent";
+    case LoginAnswer::Status::unavailable: return "unavailable: " + answer.reason;
+    case LoginAnswer::Status::refused: return "refused: " + answer.reason;
   }
   return "?";
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "mysql/login_lookup.h"
 #include "mysql/mysql_handles.h"
 #include "rules/roaming_store.h"
 
@@ -36,10 +37,17 @@ class EventLoop {
 };
 
 // One lookup run to completion on the loop (fails the test after `limit`).
+RelayVerdict verdict_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
+                         std::int64_t now,
+                         std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
 RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
                        std::int64_t now,
                        std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
+LoginAnswer login_now(EventLoop& loop, LoginLookup& store, const std::string& ip,
+                      std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
 
-const char* answer_name(RelayAnswer answer);
+// "found 1700000000", "found permanent", "absent", "unavailable: REASON", "refused: REASON":
+// one string, so a failed CHECK shows the whole answer.
+std::string describe(const LoginAnswer& answer);
 
 }  // namespace ucspi::test

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Figures for BENCHMARKS.md: lookups through make_mysql_lookup against a private MariaDB
+# Figures for BENCHMARKS.md: lookups through make_mysql_login_lookup against a private MariaDB
 # (mariadb-fixture.sh), at concurrency 1 and 64, direct and through a proxy that holds every
 # chunk 20 ms each way.
 #   mysql/tests/run-bench.sh BUILD_DIR [SECONDS]

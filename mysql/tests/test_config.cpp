@@ -88,12 +88,20 @@ TEST_CASE("config: a missing file is an error, never an open relay") {
     FAIL("no StoreError");
   } catch (const StoreError& e) {
     CHECK(std::string(e.what()) ==
-          "unable to read /nonexistent/var/qmail/control/sql: No such file or directory");
+          "unable to read /nonexistent/var/qmail/control/sql: file does not exist");
   }
 }
 
 TEST_CASE("config: a directory is not a config file") {
-  CHECK_THROWS_AS(load_mysql_config("/tmp"), StoreError);
+  CHECK_THROWS_WITH(load_mysql_config("/tmp"), "unable to read /tmp: is a directory");
+}
+
+TEST_CASE("config: CRLF line ends, a last line without newline, blank and comment-only lines") {
+  TempFile file("# comment\r\n\r\nuser u\r\n   # indented comment\npass p\r\ntime 60");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK(config.user == "u");
+  CHECK(config.pass == "p");
+  CHECK(config.time == 60);
 }
 
 TEST_CASE("config: bad files name the line and the problem") {

@@ -129,17 +129,47 @@ TEST_CASE("lookup: destruction drops pending lookups and no callback runs afterw
   CHECK(store == nullptr);
 }
 
-TEST_CASE("lookup: wrong password answers unavailable and logs once") {
+TEST_CASE("login times: the newest stamp, permanent, absent, canonical keys") {
+  MysqlConfig config = seeded(fixture_config(), "login_times", true);
+  // A second row for one IP, which only a table without a primary key can hold.
+  exec_sql(config, "ALTER TABLE `" + config.table + "` DROP PRIMARY KEY");
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('10.1.1.3', '" +
+                       std::to_string(kNow - 7) + "')");
+  EventLoop loop;
+  auto store = make_mysql_login_lookup(loop.base(), config);
+  CHECK(describe(login_now(loop, *store, "10.1.1.1")) == "found " + std::to_string(kNow - 60));
+  CHECK(describe(login_now(loop, *store, "10.1.1.3")) == "found " + std::to_string(kNow - 7));
+  CHECK(describe(login_now(loop, *store, "192.0.2.9")) == "found permanent");
+  CHECK(describe(login_now(loop, *store, "::ffff:10.1.1.2")) ==
+        "found " + std::to_string(kNow - kWindow));
+  CHECK(describe(login_now(loop, *store, "2001:DB8:0::7")) == "found " + std::to_string(kNow - 10));
+  CHECK(describe(login_now(loop, *store, "127.0.0.2")) == "absent");
+  CHECK(describe(login_now(loop, *store, "2001_db8__1")) == "absent");
+  CHECK(describe(login_now(loop, *store, "")) == "absent");
+}
+
+TEST_CASE("lookup: wrong password answers unavailable with the server's reason") {
   MysqlConfig config = fixture_config();
   config.pass = "wrong";
   EventLoop loop;
-  std::vector<std::string> lines;
-  auto store = make_mysql_lookup(loop.base(), config, kWindow,
-                                 [&lines](std::string_view line) { lines.emplace_back(line); });
-  for (int i = 0; i < 5; ++i) {
-    CHECK(lookup_now(loop, *store, "10.1.1.1", kNow) == RelayAnswer::unavailable);
-  }
-  REQUIRE(lines.size() == 1);
-  CHECK_THAT(lines[0], Catch::StartsWith("tcpserver: warning: roaming store mysql unavailable: ") &&
-                           Catch::Contains("Access denied"));
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  RelayVerdict first = verdict_now(loop, *store, "10.1.1.1", kNow);
+  CHECK(first.answer == RelayAnswer::unavailable);
+  CHECK_THAT(first.problem, Catch::StartsWith("mysql 127.0.0.1:" + std::to_string(config.port) +
+                                              ": ") &&
+                                Catch::Contains("Access denied"));
+  RelayVerdict again = verdict_now(loop, *store, "10.1.1.1", kNow);
+  CHECK(again.answer == RelayAnswer::unavailable);
+  CHECK(again.problem == first.problem);
+}
+
+TEST_CASE("lookup: a missing table is unavailable, named, never an empty store") {
+  MysqlConfig config = fixture_config();
+  config.table = unique_table("no_such_table");
+  EventLoop loop;
+  auto store = make_mysql_login_lookup(loop.base(), config);
+  LoginAnswer answer = login_now(loop, *store, "10.1.1.1");
+  CHECK(answer.status == LoginAnswer::Status::unavailable);
+  CHECK_THAT(answer.reason, Catch::Contains("`" + config.table + "`") &&
+                                Catch::Contains("does not exist"));
 }

@@ -81,8 +81,9 @@ TEST_CASE("a missing directory is unavailable for readers and an error for write
   CHECK(verdict.answer == RelayAnswer::unavailable);
   CHECK(verdict.problem == "unable to read " + missing + ": file does not exist");
   write_file(dir / "file", "");
+  // The lookup stats DIR/IP first, which names the path that failed.
   CHECK(verdict_of(*make_relay_ctrl_lookup(dir / "file", 1800), "10.0.0.1", now).problem ==
-        "unable to read " + dir / "file" + ": not a directory");
+        "unable to read " + dir / "file/10.0.0.1" + ": not a directory");
   auto admin = make_relay_ctrl_admin(missing);
   CHECK(admin->list().empty());
   CHECK_THROWS_WITH(admin->record("10.0.0.1", now), Catch::Contains("unable to open directory"));

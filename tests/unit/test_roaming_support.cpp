@@ -1,16 +1,21 @@
 #include "test_roaming_support.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+
+#include "store_spec.h"
 
 namespace ucspi::test {
 namespace {
@@ -63,20 +68,52 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+namespace {
+
+// posix_spawn (a vfork: cheap enough for the tests that start thousands of tools) when the
+// child needs nothing else; a fork for a umask or a user, which posix_spawn cannot set.
+pid_t start_child(char* const argv[], char* const envp[], const std::string& out_path,
+                  const std::string& err_path, const ChildSetup& setup) {
+  pid_t pid = 0;
+  if (!setup.umask && !setup.user) {
+    FileActions actions;
+    ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+    constexpr int output = O_WRONLY | O_CREAT;
+    ::posix_spawn_file_actions_addopen(actions.get(), 1, out_path.c_str(), output, 0600);
+    ::posix_spawn_file_actions_addopen(actions.get(), 2, err_path.c_str(), output, 0600);
+    if (::posix_spawn(&pid, argv[0], actions.get(), nullptr, argv, envp) != 0) return -1;
+    return pid;
+  }
+  pid = ::fork();
+  if (pid != 0) return pid;
+  // The output files are opened before the user changes: the scratch directory is 0700.
+  const int in = ::open("/dev/null", O_RDONLY);
+  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT, 0600);
+  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT, 0600);
+  if (in == -1 || out == -1 || err == -1 || ::dup2(in, 0) == -1 || ::dup2(out, 1) == -1 ||
+      ::dup2(err, 2) == -1)
+    ::_exit(126);
+  if (setup.umask) ::umask(*setup.umask);
+  if (setup.user && !become(*setup.user)) ::_exit(126);
+  ::execve(argv[0], argv, envp);
+  ::_exit(127);
+}
+
+}  // namespace
+
+bool become(Credentials user) {
+  return ::setgroups(0, nullptr) == 0 && ::setgid(user.gid) == 0 && ::setuid(user.uid) == 0;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv,
-                          const std::vector<std::string>& env) {
+                          const std::vector<std::string>& env, const ChildSetup& setup) {
   TempDir scratch;
   const std::string out_path = scratch / "out";
   const std::string err_path = scratch / "err";
-  FileActions actions;
-  ::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(actions.get(), 1, out_path.c_str(), O_WRONLY | O_CREAT, 0600);
-  ::posix_spawn_file_actions_addopen(actions.get(), 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
   std::vector<char*> args = c_strings(argv);
   std::vector<char*> envp = c_strings(env);
-  pid_t pid = 0;
-  if (::posix_spawn(&pid, args[0], actions.get(), nullptr, args.data(), envp.data()) != 0)
-    throw std::runtime_error("cannot spawn " + argv[0]);
+  pid_t pid = start_child(args.data(), envp.data(), out_path, err_path, setup);
+  if (pid == -1) throw std::runtime_error("cannot spawn " + argv[0]);
   ProcessResult result;
   result.exit_code = wait_for(pid);
   result.out = read_file(out_path);
@@ -117,6 +154,27 @@ RelayVerdict verdict_of(RoamingLookup& lookup, const std::string& ip, std::int64
 
 RelayAnswer answer_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now) {
   return verdict_of(lookup, ip, now).answer;
+}
+
+std::string make_store(const TempDir& dir, const std::string& kind) {
+  if (kind == "cdb") return "cdb:" + dir / "roaming.cdb";
+  if (::mkdir((dir / "relay").c_str(), 0700) == -1) throw std::runtime_error("cannot mkdir");
+  return "relay-ctrl:" + dir / "relay";
+}
+
+std::vector<std::string> listed_ips(const std::string& store) {
+  std::vector<std::string> ips;
+  for (const RoamingEntry& entry : open_admin(parse_store_spec(store))->list())
+    ips.push_back(entry.ip);
+  std::sort(ips.begin(), ips.end());
+  return ips;
+}
+
+void record_logins(const std::string& store,
+                   const std::vector<std::pair<std::string, std::int64_t>>& ages) {
+  const std::int64_t now = unix_now();
+  auto admin = open_admin(parse_store_spec(store));
+  for (const auto& [ip, age] : ages) admin->record(ip, now - age);
 }
 
 struct stat stat_of(const std::string& path) {

@@ -8,7 +8,9 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "roaming_store.h"
@@ -35,9 +37,26 @@ struct ProcessResult {
   std::string err;
 };
 
+// A user to become: groups dropped, then gid and uid set (root only).
+struct Credentials {
+  uid_t uid;
+  gid_t gid;
+};
+inline constexpr Credentials nobody{65534, 65534};
+
+// False when the switch failed.
+bool become(Credentials user);
+
+// What a child gets besides argv and env: the umask it starts with (Dovecot's post-login
+// scripts run under 0077), and the user it runs as.
+struct ChildSetup {
+  std::optional<mode_t> umask;
+  std::optional<Credentials> user;
+};
+
 // Runs argv[0] (no PATH search) with exactly env, stdin from /dev/null; waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv,
-                          const std::vector<std::string>& env);
+                          const std::vector<std::string>& env, const ChildSetup& setup = {});
 
 // Runs body in n forked children at once; true when every child returned true.
 bool run_in_children(int n, const std::function<bool(int index)>& body);
@@ -45,6 +64,15 @@ bool run_in_children(int n, const std::function<bool(int index)>& body);
 // A synchronous lookup (the local stores answer before lookup() returns).
 RelayVerdict verdict_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now);
 RelayAnswer answer_of(RoamingLookup& lookup, const std::string& ip, std::int64_t now);
+
+// A store named as on a command line: "cdb:DIR/roaming.cdb" (no file yet), or
+// "relay-ctrl:DIR/relay" (the directory made, 0700 like mkdtemp's).
+std::string make_store(const TempDir& dir, const std::string& kind);
+// The store's IPs, sorted, as its admin lists them.
+std::vector<std::string> listed_ips(const std::string& store);
+// Records each IP as having logged in that many seconds ago.
+void record_logins(const std::string& store,
+                   const std::vector<std::pair<std::string, std::int64_t>>& ages);
 
 struct stat stat_of(const std::string& path);
 std::string read_file(const std::string& path);

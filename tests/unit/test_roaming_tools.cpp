@@ -19,28 +19,6 @@ const std::string relay_clear = RELAY_CLEAR_BIN;
 const std::string relay_list = RELAY_LIST_BIN;
 const std::string base_path = "PATH=/usr/local/bin:/usr/bin:/bin";
 
-std::vector<std::string> listed_ips(const std::string& store) {
-  std::vector<std::string> ips;
-  for (const RoamingEntry& entry : open_admin(parse_store_spec(store))->list()) ips.push_back(entry.ip);
-  std::sort(ips.begin(), ips.end());
-  return ips;
-}
-
-// Records each IP as having logged in that many seconds ago.
-void record_logins(const std::string& store,
-                   const std::vector<std::pair<std::string, std::int64_t>>& ages) {
-  const std::int64_t now = unix_now();
-  auto admin = open_admin(parse_store_spec(store));
-  for (const auto& [ip, age] : ages) admin->record(ip, now - age);
-}
-
-// A store of either kind in a scratch directory.
-std::string make_store(const TempDir& dir, const std::string& kind) {
-  if (kind == "cdb") return "cdb:" + dir / "roaming.cdb";
-  ::mkdir((dir / "relay").c_str(), 0700);
-  return "relay-ctrl:" + dir / "relay";
-}
-
 }  // namespace
 
 TEST_CASE("relay-allow records the IP and execs the program with the same argv, env, fds",
@@ -103,47 +81,62 @@ TEST_CASE("relay-allow with a broken store still runs the login", "[roaming][too
   CHECK(r.err.starts_with("relay-allow: fatal: unable to record 10.0.0.1: "));
 }
 
-TEST_CASE("relay-allow without a usable IP or store records nothing, and a bad IP stops the login",
+TEST_CASE("relay-allow without a usable IP or store records nothing and still runs the login",
           "[roaming][tools][relay-allow]") {
   TempDir dir;
   const std::string store = make_store(dir, "cdb");
   const std::string spec = "RELAY_STORE=" + store;
   struct Case {
+    std::vector<std::string> argv;  // before the program, if any
     std::vector<std::string> env;
     std::string message;
   };
-  // A missing or garbage IP is bad input: exit 100, and the chain stops too.
-  for (const Case& c : {Case{{spec}, "no client IP: use -i or set $TCPREMOTEIP or $IP"},
-                        Case{{spec, "TCPREMOTEIP="}, "not an IP address: "},
-                        Case{{spec, "TCPREMOTEIP=::1:garbage"}, "not an IP address: ::1:garbage"},
-                        Case{{spec, "IP=10.0.0.300"}, "not an IP address: 10.0.0.300"}}) {
-    CAPTURE(c.env);
-    for (const std::vector<std::string>& argv :
-         {std::vector<std::string>{relay_allow}, {relay_allow, "/bin/echo", "in"}}) {
-      ProcessResult r = run_process(argv, c.env);
-      CHECK(r.exit_code == 100);
-      CHECK(r.out.empty());
-      CHECK(r.err == "relay-allow: fatal: " + c.message + "\n");
-    }
-  }
-  ProcessResult option = run_process({relay_allow, "-i", "garbage", "/bin/echo", "in"}, {spec});
-  CHECK(option.exit_code == 100);
-  CHECK(option.out.empty());
-  // A store problem never fails the login.
-  for (const Case& c : {Case{{"TCPREMOTEIP=10.0.0.1"}, "no store: use -s or set $RELAY_STORE"},
-                        Case{{"TCPREMOTEIP=10.0.0.1", "RELAY_STORE=/x"},
-                             "unknown store /x (expected cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR)"}}) {
-    CAPTURE(c.env);
-    ProcessResult alone = run_process({relay_allow}, c.env);
+  const std::vector<Case> cases = {
+      // A missing, empty or garbage IP.
+      {{}, {spec}, "no client IP: use -i or set $TCPREMOTEIP or $IP"},
+      {{}, {spec, "TCPREMOTEIP="}, "no client IP: $TCPREMOTEIP is empty"},
+      {{}, {spec, "TCPREMOTEIP=::1:garbage"}, "not an IP address in $TCPREMOTEIP: ::1:garbage"},
+      {{}, {spec, "IP=10.0.0.300"}, "not an IP address in $IP: 10.0.0.300"},
+      // A Dovecot script's `exec relay-allow -i "$IP" "$@"` for a login without an address.
+      {{"-i", ""}, {spec}, "no client IP: -i is empty"},
+      {{"-i", "garbage"}, {spec, "IP=10.0.0.7"}, "not an IP address in -i: garbage"},
+      // A missing or bad $RELAY_STORE.
+      {{}, {"TCPREMOTEIP=10.0.0.1"}, "no store: use -s or set $RELAY_STORE"},
+      {{}, {"TCPREMOTEIP=10.0.0.1", "RELAY_STORE=/x"},
+       "unknown store /x (expected cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR)"},
+      {{}, {"TCPREMOTEIP=10.0.0.1", "RELAY_STORE=cdb:"}, "store cdb: names no file"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.argv, c.env);
+    std::vector<std::string> argv = {relay_allow};
+    argv.insert(argv.end(), c.argv.begin(), c.argv.end());
+    // Without a program the input is bad: exit 100.
+    ProcessResult alone = run_process(argv, c.env);
     CHECK(alone.exit_code == 100);
+    CHECK(alone.out.empty());
     CHECK(alone.err == "relay-allow: fatal: " + c.message + "\n");
-    ProcessResult login = run_process({relay_allow, "/bin/echo", "in"}, c.env);
-    CHECK(login.exit_code == 0);
+    // With one it is a warning, and the login goes on with the program's exit code.
+    argv.insert(argv.end(), {"/bin/sh", "-c", "echo in; exit 3"});
+    ProcessResult login = run_process(argv, c.env);
+    CHECK(login.exit_code == 3);
     CHECK(login.out == "in\n");
     CHECK(login.err == "relay-allow: warning: " + c.message + "\n");
   }
   CHECK(listed_ips(store).empty());
-  CHECK(run_process({relay_allow, "-x"}, {spec}).exit_code == 100);
+}
+
+TEST_CASE("relay-allow under Dovecot with an empty IP and no TCPREMOTEIP runs the login",
+          "[roaming][tools][relay-allow]") {
+  TempDir dir;
+  const std::string store = make_store(dir, "cdb");
+  // Dovecot's post-login environment: IP set but empty (a login over a UNIX socket), USER set,
+  // no tcpserver variables.
+  ProcessResult r = run_process({relay_allow, "-s", store, "/bin/sh", "-c", "echo \"imap $USER\""},
+                                {base_path, "IP=", "USER=joe"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "imap joe\n");
+  CHECK(r.err == "relay-allow: warning: no client IP: $IP is empty\n");
+  CHECK(listed_ips(store).empty());
 }
 
 TEST_CASE("relay-clear removes only expired entries", "[roaming][tools][relay-clear]") {
@@ -181,24 +174,114 @@ TEST_CASE("relay-clear and relay-list report usage and store errors djb-style",
   for (const std::string& tool : {relay_clear, relay_list}) {
     const std::string name = tool.substr(tool.rfind('/') + 1);
     CAPTURE(name);
+    const std::string usage = name + ": usage: " + name + " [ -s store ] [ -w seconds ]\n";
     ProcessResult r = run_process({tool, "-x"}, {base_path});
     CHECK(r.exit_code == 100);
-    CHECK(r.err == name + ": usage: " + name + " [ -s store ] [ -w seconds ]\n");
+    CHECK(r.err == usage);
     r = run_process({tool, "-s", "cdb:/x", "extra"}, {base_path});
     CHECK(r.exit_code == 100);
-    r = run_process({tool, "-s", "cdb:/x", "-w", "ten"}, {base_path});
-    CHECK(r.exit_code == 100);
-    CHECK(r.err == name + ": fatal: bad window: ten: want seconds, 1 or more\n");
+    CHECK(r.err == usage);
     r = run_process({tool}, {base_path});
     CHECK(r.exit_code == 100);
     CHECK(r.err == name + ": fatal: no store: use -s or set $RELAY_STORE\n");
-    r = run_process({tool, "-s", "bogus"}, {base_path});
+    // A bad $RELAY_STORE is no usage error: the command line was right.
+    r = run_process({tool}, {base_path, "RELAY_STORE=bogus"});
     CHECK(r.exit_code == 100);
+    CHECK_THAT(r.err, Catch::StartsWith(name + ": fatal: unknown store bogus (expected ") &&
+                          !Catch::Contains("usage"));
     TempDir dir;
     write_file(dir / "bad.cdb", "garbage");
     r = run_process({tool, "-s", "cdb:" + dir / "bad.cdb"}, {base_path});
     CHECK(r.exit_code == 111);
-    CHECK(r.err == name + ": fatal: " + dir / "bad.cdb" + " is not a roaming cdb (no marker record)\n");
+    CHECK(r.err ==
+          name + ": fatal: " + dir / "bad.cdb" + " is not a roaming cdb (no marker record)\n");
+  }
+}
+
+namespace {
+
+struct BadOption {
+  std::vector<std::string> args;
+  std::string message;  // the line before the usage line, if any
+};
+
+// Bad values for -s, and an unknown option.
+std::vector<BadOption> bad_store_options() {
+  const std::string want = " (expected cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR)";
+  return {
+      {{"-s", "bogus"}, "unknown store bogus" + want},
+      {{"-s", "/var/relay.cdb"}, "unknown store /var/relay.cdb" + want},
+      {{"-s", "CDB:/x"}, "unknown store CDB:/x" + want},
+      {{"-s", ""}, "unknown store " + want},
+      {{"-s", "cdb:"}, "store cdb: names no file"},
+      {{"-s", "relay-ctrl:"}, "store relay-ctrl: names no file"},
+      {{"-q"}, ""},
+  };
+}
+
+// Runs tool with args (then more), with a good store and IP in the environment, and checks
+// that it stops with the message and the usage line, having done nothing.
+void check_usage_error(const std::string& tool, const std::string& usage, const BadOption& bad,
+                       const std::vector<std::string>& more = {}) {
+  TempDir dir;
+  const std::string store = make_store(dir, "cdb");
+  std::vector<std::string> argv = {tool};
+  argv.insert(argv.end(), bad.args.begin(), bad.args.end());
+  argv.insert(argv.end(), more.begin(), more.end());
+  CAPTURE(argv);
+  ProcessResult r = run_process(argv, {base_path, "RELAY_STORE=" + store, "TCPREMOTEIP=10.0.0.1"});
+  CHECK(r.exit_code == 100);
+  CHECK(r.out.empty());  // relay-allow ran no program
+  const std::string name = tool.substr(tool.rfind('/') + 1);
+  const std::string fatal = bad.message.empty() ? "" : name + ": fatal: " + bad.message + "\n";
+  CHECK(r.err == fatal + name + ": usage: " + usage + "\n");
+  CHECK(listed_ips(store).empty());
+}
+
+}  // namespace
+
+TEST_CASE("relay-clear and relay-list reject a bad option value with the usage line",
+          "[roaming][tools]") {
+  const std::string want_seconds = ": want seconds, 1 or more";
+  std::vector<BadOption> cases = bad_store_options();
+  for (const std::string bad : {"ten", "0", "", "-5", "1e3", "12345678901", " 60"})
+    cases.push_back({{"-w", bad, "-s", "cdb:/x"}, "bad window: " + bad + want_seconds});
+  cases.push_back({{"-s", "cdb:/x", "-w"}, ""});  // no value at all
+  cases.push_back({{"-s"}, ""});
+  for (const std::string& tool : {relay_clear, relay_list}) {
+    const std::string name = tool.substr(tool.rfind('/') + 1);
+    const std::string usage = name + " [ -s store ] [ -w seconds ]";
+    for (const BadOption& bad : cases) check_usage_error(tool, usage, bad);
+  }
+}
+
+TEST_CASE("relay-allow rejects a bad option value with the usage line, even with a program",
+          "[roaming][tools][relay-allow]") {
+  const std::string usage =
+      "relay-allow [ -s store ] [ -i ip ] [ -m mode ] [ program [ arg ... ] ]";
+  std::vector<BadOption> cases = bad_store_options();
+  for (const std::string bad : {"999", "0888", "rw-r--r--", "", "0x1a4", "07777", "1000", "-644"})
+    cases.push_back({{"-m", bad}, "bad mode: " + bad + ": want octal permissions, 0 to 0777"});
+  // A command line wrong at every login stops the login too: the first test shows it.
+  for (const BadOption& bad : cases) {
+    check_usage_error(relay_allow, usage, bad);
+    check_usage_error(relay_allow, usage, bad, {"/bin/echo", "in"});
+  }
+  // An option without its value (only last on the line: else it takes the next word).
+  check_usage_error(relay_allow, usage, {{"-m"}, ""});
+  check_usage_error(relay_allow, usage, {{"-i", "10.0.0.2", "-s"}, ""});
+}
+
+TEST_CASE("relay-allow takes -m in octal with or without the leading 0",
+          "[roaming][tools][relay-allow]") {
+  for (const std::string mode : {"0640", "640", "600", "0", "0777"}) {
+    TempDir dir;
+    const std::string store = make_store(dir, "cdb");
+    ProcessResult r =
+        run_process({relay_allow, "-m", mode, "-s", store, "-i", "10.0.0.1"}, {base_path});
+    CAPTURE(mode, r.err);
+    CHECK(r.exit_code == 0);
+    CHECK((stat_of(dir / "roaming.cdb").st_mode & 07777) == std::stoul(mode, nullptr, 8));
   }
 }
 
@@ -218,7 +301,7 @@ TEST_CASE("8 concurrent relay-allow processes lose nothing", "[roaming][tools][c
   CHECK(listed_ips(store).size() == writers * per_writer);
 }
 
-TEST_CASE("the tools hand a mysql: store to relay-mysql beside them, and survive its absence",
+TEST_CASE("the tools hand a mysql store to relay-mysql beside them, and survive its absence",
           "[roaming][tools][relay-mysql]") {
   TempDir dir;
   const std::string store = "mysql:" + dir / "missing.conf";

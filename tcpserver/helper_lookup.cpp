@@ -117,6 +117,7 @@ class HelperLookup final : public RoamingLookup {
         event_add(writer_event_.get(), nullptr);
         return;
       }
+      if (errno == EPIPE || errno == ECONNRESET) return fail(gone());
       return fail("unable to write to " + command_.name + ": " + error_str(errno));
     }
     event_del(writer_event_.get());
@@ -126,8 +127,9 @@ class HelperLookup final : public RoamingLookup {
     char buf[4096];
     const ssize_t n = ::read(sock_.get(), buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    // A reset is the helper gone with requests unread: to the admin, the same as an end.
+    if (n == 0 || errno == ECONNRESET) return fail(gone());
     if (n < 0) return fail("unable to read from " + command_.name + ": " + error_str(errno));
-    if (n == 0) return fail(command_.name + " closed its socket");
     reader_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
     std::string payload;
     for (;;) {
@@ -141,6 +143,10 @@ class HelperLookup final : public RoamingLookup {
       }
     }
   }
+
+  // Why lookups fail when the helper's end of the socketpair is gone (it exited or was killed;
+  // its exit status comes later, by SIGCHLD, and its own stderr says why it went).
+  std::string gone() const { return command_.name + " closed its socket"; }
 
   // False when the helper has been given up.
   bool answer(const std::string& payload) {

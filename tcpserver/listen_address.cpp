@@ -1,16 +1,21 @@
 #include "listen_address.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
+#include <event2/dns.h>
+#include <event2/util.h>
 #include <netinet/in.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "ip_address.h"
+#include "event_handles.h"
 #include "options.h"
+#include "resolver.h"
+#include "services_file.h"
 
 namespace ucspi {
 namespace {
@@ -54,46 +59,64 @@ std::vector<unsigned char> djb_numeric_bytes(std::string_view word) {
   return bytes;
 }
 
+void set_from(HostResult& r, const evutil_addrinfo& ai, unsigned scope_id) {
+  if (ai.ai_family == AF_INET) {
+    set_v4(r, reinterpret_cast<const unsigned char*>(
+                  &reinterpret_cast<const sockaddr_in*>(ai.ai_addr)->sin_addr));
+    return;
+  }
+  Ip6 ip;
+  std::memcpy(ip.data(), &reinterpret_cast<const sockaddr_in6*>(ai.ai_addr)->sin6_addr, 16);
+  set_v6(r, ip, scope_id);
+}
+
+struct NameAnswer {
+  bool done = false;
+  int error = 0;
+  evutil_addrinfo* list = nullptr;
+};
+
+void on_name(int error, evutil_addrinfo* list, void* arg) {
+  auto* answer = static_cast<NameAnswer*>(arg);
+  answer->done = true;
+  answer->error = error;
+  answer->list = list;
+}
+
+// A host name to listen on, through evdns (/etc/hosts, then $DNSCACHEIP or resolv.conf's
+// servers): the C library's resolver would need the name-service switch, which a static
+// program should not load. djb's build asked its own DNS resolver, which knew no /etc/hosts.
 HostResult resolve_name(const std::string& word, bool ipv4_only, unsigned scope_id) {
   HostResult r;
-  addrinfo hints{};
+  EventBasePtr base(event_base_new());
+  EvdnsBasePtr dns = base ? open_evdns(base.get()) : nullptr;
+  if (!dns) {
+    r.status = HostResult::Status::temporary_failure;
+    r.error = ENOMEM;
+    return r;
+  }
+  evutil_addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_family = ipv4_only ? AF_INET : AF_UNSPEC;
-  addrinfo* list = nullptr;
-  int rc = getaddrinfo(word.c_str(), nullptr, &hints, &list);
-  if (rc != 0) {
-    if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY) {
-      r.status = HostResult::Status::no_address;
-    } else {
-      r.status = HostResult::Status::temporary_failure;
-      r.error = rc == EAI_SYSTEM ? errno : (rc == EAI_MEMORY ? ENOMEM : EAGAIN);
-    }
+  NameAnswer answer;
+  evdns_getaddrinfo(dns.get(), word.c_str(), nullptr, &hints, &on_name, &answer);
+  while (!answer.done && event_base_loop(base.get(), EVLOOP_ONCE) == 0) {
+  }
+  std::unique_ptr<evutil_addrinfo, void (*)(evutil_addrinfo*)> list(answer.list, &evutil_freeaddrinfo);
+  if (!answer.done || answer.error != 0) {
+    const bool none = answer.error == EVUTIL_EAI_NONAME || answer.error == EVUTIL_EAI_NODATA;
+    r.status = none ? HostResult::Status::no_address : HostResult::Status::temporary_failure;
+    r.error = answer.error == EVUTIL_EAI_MEMORY ? ENOMEM : EAGAIN;
     return r;
   }
   // djb's build binds the A record; prefer IPv4 so a name resolves as it did there.
-  const addrinfo* pick = nullptr;
-  for (const addrinfo* ai = list; ai; ai = ai->ai_next)
-    if (ai->ai_family == AF_INET) {
-      pick = ai;
-      break;
-    }
-  if (!pick)
-    for (const addrinfo* ai = list; ai; ai = ai->ai_next)
-      if (ai->ai_family == AF_INET6) {
-        pick = ai;
-        break;
+  for (int family : {AF_INET, AF_INET6})
+    for (const evutil_addrinfo* ai = list.get(); ai; ai = ai->ai_next)
+      if (ai->ai_family == family) {
+        set_from(r, *ai, scope_id);
+        return r;
       }
-  if (!pick) {
-    r.status = HostResult::Status::no_address;
-  } else if (pick->ai_family == AF_INET) {
-    set_v4(r, reinterpret_cast<const unsigned char*>(
-                  &reinterpret_cast<const sockaddr_in*>(pick->ai_addr)->sin_addr));
-  } else {
-    Ip6 ip;
-    std::memcpy(ip.data(), &reinterpret_cast<const sockaddr_in6*>(pick->ai_addr)->sin6_addr, 16);
-    set_v6(r, ip, scope_id);
-  }
-  freeaddrinfo(list);
+  r.status = HostResult::Status::no_address;
   return r;
 }
 
@@ -103,9 +126,9 @@ PortResult parse_port(const std::string& word) {
   std::size_t n = 0;
   unsigned long value = scan_ulong(word.c_str(), &n);
   if (n == word.size()) return {true, static_cast<unsigned short>(value & 0xffff)};
-  servent* se = getservbyname(word.c_str(), "tcp");
-  if (!se) return {};
-  return {true, ntohs(static_cast<unsigned short>(se->s_port))};
+  std::optional<unsigned short> named = tcp_service_port(word);
+  if (!named) return {};
+  return {true, *named};
 }
 
 HostResult resolve_listen_host(const std::string& word, bool ipv4_only, unsigned scope_id) {

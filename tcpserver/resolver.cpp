@@ -42,20 +42,14 @@ std::vector<std::string> dnscache_ips() {
 // that would be a line per timeout, and none of it is news to the admin of a mail server.
 void quiet_evdns(int, const char*) {}
 
-evdns_base* make_dns(event_base* base, unsigned long connection_limit) {
-  evdns_set_log_fn(quiet_evdns);
-  std::vector<std::string> servers = dnscache_ips();
-  evdns_base* dns =
-      servers.empty()
-          ? evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE)
-          : evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+EvdnsBasePtr make_dns(event_base* base, unsigned long connection_limit) {
+  EvdnsBasePtr dns = open_evdns(base);
   if (!dns) return nullptr;
-  for (const std::string& ip : servers) evdns_base_nameserver_ip_add(dns, ip.c_str());
   // Each connection has at most two questions out at once (local and remote name, or local
   // name and the -p check). evdns's default of 64 would queue the rest behind questions
   // that may never be answered.
   const unsigned long inflight = std::clamp<unsigned long>(2 * connection_limit + 16, 64, 65000);
-  evdns_base_set_option(dns, "max-inflight:", std::to_string(inflight).c_str());
+  evdns_base_set_option(dns.get(), "max-inflight:", std::to_string(inflight).c_str());
   return dns;
 }
 
@@ -100,6 +94,19 @@ bool answer_has(const sockaddr_storage& a, char type, int count, const void* add
 }
 
 }  // namespace
+
+EvdnsBasePtr open_evdns(event_base* base) {
+  evdns_set_log_fn(quiet_evdns);
+  std::vector<std::string> servers = dnscache_ips();
+  if (servers.empty())
+    return EvdnsBasePtr(
+        evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE));
+  EvdnsBasePtr dns(evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE));
+  if (!dns) return nullptr;
+  for (const std::string& ip : servers) evdns_base_nameserver_ip_add(dns.get(), ip.c_str());
+  evdns_base_load_hosts(dns.get(), nullptr);
+  return dns;
+}
 
 Resolver::Resolver(event_base* base, const Logger& log, unsigned long connection_limit)
     : log_(log), dns_(make_dns(base, connection_limit)) {}

@@ -1,7 +1,7 @@
 #include "store_setup.h"
 
 #include "helper_lookup.h"
-#include "mysql/mysql_store.h"
+#include "mysql/mysql_config.h"
 #include "relay_ctrl_store.h"
 #include "roaming_cdb_store.h"
 #include "sibling_program.h"

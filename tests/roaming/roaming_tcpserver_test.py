@@ -4,12 +4,14 @@ loopback, and for MySQL a real MariaDB started by mysql/tests/mariadb-fixture.sh
 
     roaming_tcpserver_test.py --bin DIR --store cdb|relay-ctrl|mysql [--fixture SCRIPT]
     roaming_tcpserver_test.py --bin DIR --outage --fixture SCRIPT
+    roaming_tcpserver_test.py --bin DIR --helper-faults --fixture SCRIPT
 
 Prints one line per check and "N passed, N failed"; exits 1 on any failure.
 """
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -308,11 +310,84 @@ def database_outage(c, bin_dir, work, fixture):
         subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)
 
 
+def helper_pids(server_pid):
+    """The pids of relay-mysql helpers whose parent is tcpserver."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and cmdline[:2] == [cmdline[0], b"serve"] and cmdline[0].endswith(b"relay-mysql"):
+            pids.append(int(entry))
+    return pids
+
+
+def wait_for_helper(server_pid, other_than=None, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = [p for p in helper_pids(server_pid) if p != other_than]
+        if pids:
+            return pids[0]
+        time.sleep(0.05)
+    return None
+
+
+def helper_faults(c, bin_dir, work, fixture):
+    """The MySQL store's helper killed, and stopped: tcpserver never waits for it beyond its
+    deadline, never relays without it, says so once, and starts a new one."""
+    dbdir = os.path.join(work, "mariadb")
+    store = f"mysql:{dbdir}/sql.conf"
+    try:
+        start_mariadb(fixture, dbdir)
+        relay_allow(bin_dir, store, "127.0.0.3")
+        server = Server(bin_dir, work, store)
+        try:
+            first = wait_for_helper(server.proc.pid)
+            c.check("helper: tcpserver started relay-mysql serve as its own child", first is not None)
+            c.check("helper: relays through it", wait_for_relay(server.port, "127.0.0.3", 5.0))
+
+            os.kill(first, signal.SIGKILL)
+            results = timed_asks(server.port, ["127.0.0.3"] * 4 + ["127.0.0.2"] * 4)
+            c.check("helper killed: every client served at once"
+                    f" (worst {max(s for _, s in results):.2f} s)",
+                    all(env and "RELAYCLIENT" in env and secs < 3.0 for env, secs in results), results)
+            second = wait_for_helper(server.proc.pid, other_than=first)
+            c.check("helper killed: a new one is started", second is not None and second != first)
+            c.check("helper killed: relay works again", wait_for_relay(server.port, "127.0.0.3", 10.0))
+
+            os.kill(second, signal.SIGSTOP)
+            results = timed_asks(server.port, ["127.0.0.3"] * 4)
+            worst = max(secs for _, secs in results)
+            c.check(f"helper stopped: served without relay within its 3 s deadline (worst {worst:.2f} s)",
+                    served_without_relay(results, 5.0), results)
+            third = wait_for_helper(server.proc.pid, other_than=second)
+            c.check("helper stopped: it is replaced", third is not None and third != second)
+            c.check("helper stopped: relay works again", wait_for_relay(server.port, "127.0.0.3", 10.0))
+            time.sleep(0.3)
+            log = server.log_text()
+            c.check("helper: each failure is one warning with its reason, and one line when back",
+                    log.count("unavailable") == 2 and log.count(" back") == 2
+                    and ("relay-mysql was killed by signal 9" in log
+                         or "relay-mysql closed its socket" in log)
+                    and "did not answer within 3000 ms" in log, log)
+        finally:
+            server.stop()
+    finally:
+        subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--store", choices=["cdb", "relay-ctrl", "mysql"])
     p.add_argument("--outage", action="store_true")
+    p.add_argument("--helper-faults", action="store_true")
     p.add_argument("--fixture")
     a = p.parse_args()
     c = Checks()
@@ -322,6 +397,8 @@ def main():
         compile_rules(a.bin, work)
         if a.outage:
             database_outage(c, a.bin, work, a.fixture)
+        elif a.helper_faults:
+            helper_faults(c, a.bin, work, a.fixture)
         elif a.store == "mysql":
             dbdir = os.path.join(work, "mariadb")
             try:  # a start that fails half-way must still be stopped

@@ -4,10 +4,14 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <string>
+
+#include <unistd.h>
 
 #include "endpoint.h"
 #include "ip_address.h"
 #include "listen_address.h"
+#include "services_file.h"
 
 using namespace ucspi;
 
@@ -105,4 +109,40 @@ TEST_CASE("ports: digits mod 65536, else a service name", "[tcpserver][address]"
   CHECK(parse_port("65537").port == 1);
   CHECK_FALSE(parse_port("nonexistentport").ok);
   CHECK_FALSE(parse_port("0x50").ok);
+}
+
+TEST_CASE("port names come from /etc/services, tcp entries and their aliases", "[tcpserver][address]") {
+  char path[] = "/tmp/services.XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  const std::string text =
+      "# comment smtp 99/tcp\n"
+      "smtp\t\t25/tcp\t\tmail\n"
+      "domain 53/udp\n"
+      "pop3 110/tcp pop-3 # after a comment: nothing\n"
+      "  weird   \t 7/tcp\r\n"
+      "broken /tcp\n"
+      "big 70000/tcp\n";
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  CHECK(tcp_service_port("smtp", path) == 25);
+  CHECK(tcp_service_port("mail", path) == 25);
+  CHECK(tcp_service_port("pop-3", path) == 110);
+  CHECK(tcp_service_port("weird", path) == 7);
+  CHECK_FALSE(tcp_service_port("domain", path));
+  CHECK_FALSE(tcp_service_port("comment", path));
+  CHECK_FALSE(tcp_service_port("nothing", path));
+  CHECK_FALSE(tcp_service_port("broken", path));
+  CHECK_FALSE(tcp_service_port("big", path));
+  CHECK_FALSE(tcp_service_port("", path));
+  CHECK_FALSE(tcp_service_port("smtp", "/nonexistent/services"));
+  ::unlink(path);
+  // The system's file, as run files name ports.
+  CHECK(parse_port("smtp").port == 25);
+}
+
+TEST_CASE("host names to listen on resolve through /etc/hosts", "[tcpserver][address]") {
+  HostResult local = resolve_listen_host("localhost", true, 0);
+  REQUIRE(local.status == HostResult::Status::ok);
+  CHECK(ip4_text(local) == "127.0.0.1");
 }

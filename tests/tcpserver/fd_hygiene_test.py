@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Children get none of tcpserver's own descriptors, by construction.
+
+    fd_hygiene_test.py --bin DIR --fixture mysql/tests/mariadb-fixture.sh
+
+tcpserver is started the way relay-ctrl-chdir starts it: with a directory already open on a
+descriptor of its own (fd 7). It runs with a MySQL store (its helper's socketpair), rules, name
+and ident lookups (their sockets), so it holds every kind of descriptor it ever has, while its
+helper is killed over and over so that children are started during every stage of a helper's
+restart. Each child lists its own descriptors: every one of them must show exactly 0, 1, 2 and
+the inherited 7. Loopback only; a private MariaDB started by the fixture script.
+"""
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CONNECTIONS = 300
+INHERITED = 7
+# Inline, not a script file: dash keeps a script file open on fd 10.
+CHILD = ["/bin/sh", "-c", "cd /proc/$$/fd && echo fds: * && readlink 7"]
+
+
+def helper_pids(server_pid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and len(argv) > 1 and argv[1] == b"serve":
+            pids.append(int(entry))
+    return pids
+
+
+def ask(port, source):
+    with socket.socket() as s:
+        s.settimeout(20)
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    return data.decode(errors="replace").strip()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--fixture", required=True)
+    a = p.parse_args()
+    work = tempfile.mkdtemp(prefix="fd-hygiene.")
+    dbdir = os.path.join(work, "mariadb")
+    inherited_dir = os.path.join(work, "relay-ctrl")
+    os.mkdir(inherited_dir)
+    failed = passed = 0
+
+    def check(name, ok, detail=""):
+        nonlocal failed, passed
+        print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+        passed += ok
+        failed += not ok
+
+    r = subprocess.run(["bash", a.fixture, "start", dbdir], capture_output=True, text=True, timeout=180)
+    if r.returncode != 0:
+        print(f"FAIL MariaDB did not start:\n{r.stdout}{r.stderr}")
+        return 1
+    proc = None
+    try:
+        with open(os.path.join(work, "rules.txt"), "w") as f:
+            f.write(":allow,FROMRULE=\"1\"\n")
+        with open(os.path.join(work, "rules.txt"), "rb") as f:
+            subprocess.run([os.path.join(a.bin, "tcprules"), os.path.join(work, "rules.cdb"),
+                            os.path.join(work, "rules.tmp")], stdin=f, check=True)
+        fd = os.open(inherited_dir, os.O_RDONLY | os.O_DIRECTORY)
+        os.dup2(fd, INHERITED, inheritable=True)
+        os.close(fd)
+        log = open(os.path.join(work, "tcpserver.log"), "wb")
+        proc = subprocess.Popen(
+            [os.path.join(a.bin, "tcpserver"), "-1", "-h", "-r", "-t", "1", "-c", "100",
+             "-x", os.path.join(work, "rules.cdb"), "-s", f"mysql:{dbdir}/sql.conf",
+             "127.0.0.1", "0", *CHILD],
+            stdout=subprocess.PIPE, stderr=log, pass_fds=[INHERITED],
+            env=dict(os.environ, DNSCACHEIP="127.0.0.1"), start_new_session=True)
+        os.close(INHERITED)
+        port = int(proc.stdout.readline())
+
+        stop = threading.Event()
+        kills = 0
+
+        def kill_helpers():
+            nonlocal kills
+            while not stop.is_set():
+                for pid in helper_pids(proc.pid):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                        kills += 1
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_helpers)
+        killer.start()
+        answers = []
+        try:
+            for i in range(CONNECTIONS):
+                answers.append(ask(port, f"127.0.0.{10 + i % 50}"))
+        finally:
+            stop.set()
+            killer.join()
+        expected = f"fds: 0 1 2 {INHERITED}"
+        wrong = [x for x in answers if x.splitlines()[:1] != [expected]]
+        check(f"{CONNECTIONS} children each have exactly fds 0 1 2 and the inherited {INHERITED}, "
+              f"while the store helper was killed {kills} times", not wrong and kills > 0,
+              wrong[:3])
+        check("the inherited descriptor is the directory tcpserver was given",
+              all(x.splitlines()[1:] == [inherited_dir] for x in answers), answers[:1])
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["bash", a.fixture, "purge", dbdir], capture_output=True, timeout=60)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

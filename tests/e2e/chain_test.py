@@ -269,7 +269,8 @@ exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self
         logins = self.recorded_logins()
         internal = pwd.getpwnam(dovecot_pop3.INTERNAL_USER).pw_uid
         mine = [login for login in logins if login.get("ip") == ROAMER]
-        self.c.check(f"Dovecot ran the post-login script once for {ROAMER}", len(mine) == 1, logins)
+        self.c.check(f"Dovecot ran the post-login script once for {ROAMER}, with $USER {POP_USER}",
+                     len(mine) == 1 and mine[0].get("user") == POP_USER, logins)
         if mine:
             self.c.check(f"the post-login script ran with Dovecot's umask 0077 "
                          f"(got {mine[0].get('umask')}, address space {kib(mine[0].get('vsz'))})",

@@ -84,6 +84,14 @@ TEST_CASE("serve: exits 111 on a stream that is not netstrings") {
   CHECK(helper.errors() == "relay-mysql: fatal: requests are not netstrings\n");
 }
 
+TEST_CASE("serve: exits 111 when the requests end inside a netstring") {
+  ServeProcess helper(write_config_file(fixture_config()));
+  helper.send("14:relay 10.1");
+  helper.end_input();
+  CHECK(helper.wait() == 111);
+  CHECK(helper.errors() == "relay-mysql: fatal: requests end inside a netstring\n");
+}
+
 TEST_CASE("serve: exits 111 when its replies cannot be written") {
   ServeProcess helper(write_config_file(seeded_table(fixture_config(), "serve_epipe")));
   helper.stop_listening();

@@ -151,7 +151,8 @@ TEST_CASE("serve: TEMP with the reason within a second or so when the database s
     std::string reply = helper.answer("10.3.3.3", 3000ms);
     auto took = Clock::now() - asked;
     INFO("round " << round << ": " << reply);
-    CHECK_THAT(reply, Catch::StartsWith("TEMP mysql 127.0.0.1:" + std::to_string(config.port) + ": "));
+    CHECK_THAT(reply,
+               Catch::StartsWith("TEMP mysql 127.0.0.1:" + std::to_string(config.port) + ": "));
     CHECK(reply.size() > 30);  // a reason, not just the server's name
     CHECK(took < 2000ms);      // its own 1 s timeouts, not tcpserver's 3 s deadline
   }

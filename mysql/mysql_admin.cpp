@@ -26,7 +26,8 @@ void make_session_strict(MYSQL* mysql) {
 }
 
 bool ip_column_too_narrow(const StatementError& e) {
-  return e.code() == ER_DATA_TOO_LONG && std::string_view(e.what()).find("'ip_addr'") != std::string_view::npos;
+  return e.code() == ER_DATA_TOO_LONG &&
+         std::string_view(e.what()).find("'ip_addr'") != std::string_view::npos;
 }
 
 class MysqlAdmin final : public RoamingAdmin {
@@ -76,7 +77,8 @@ class MysqlAdmin final : public RoamingAdmin {
     std::size_t removed = 0;
     guarded([&] {
       try {
-        removed = Statement(connection(), expire_sql(config_.table), "expire").bind(cutoff).execute();
+        removed =
+            Statement(connection(), expire_sql(config_.table), "expire").bind(cutoff).execute();
       } catch (const StatementError& e) {
         if (e.code() == ER_NO_SUCH_TABLE) return;  // nothing to expire
         throw;

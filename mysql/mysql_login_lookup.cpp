@@ -37,8 +37,9 @@ constexpr unsigned kMaxBackoffMs = 4000;
 
 std::string lowercase(const char* text) {
   std::string out = text;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
   return out;
 }
 
@@ -80,7 +81,9 @@ class MysqlLoginLookup final : public LoginLookup {
       return mailbox_.post(std::move(done), refused(*key));
     }
     // Waiting would only delay the same answer.
-    if (!down_reason_.empty()) return mailbox_.post(std::move(done), unavailable_answer(down_reason_));
+    if (!down_reason_.empty()) {
+      return mailbox_.post(std::move(done), unavailable_answer(down_reason_));
+    }
     if (queue_.full()) {
       return mailbox_.post(std::move(done),
                            unavailable_answer(server_ + ": overloaded, " +
@@ -148,9 +151,10 @@ class MysqlLoginLookup final : public LoginLookup {
       }
       if (escaped.empty()) continue;
       state_ = State::querying;
-      connection_.query(lookup_sql(config_.table, escaped), [this](AsyncConnection::Outcome outcome) {
-        guarded([&] { answered(std::move(outcome)); });
-      });
+      connection_.query(lookup_sql(config_.table, escaped),
+                        [this](AsyncConnection::Outcome outcome) {
+                          guarded([&] { answered(std::move(outcome)); });
+                        });
     }
   }
 

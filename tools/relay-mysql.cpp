@@ -60,5 +60,6 @@ int main(int argc, char** argv) {
       if (argv[1] == mode.name) return mode.main(argc - 1, argv + 1);
     }
   }
-  die(100, {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ] | serve|check CONFIGFILE"});
+  die(100,
+      {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ] | serve|check CONFIGFILE"});
 }

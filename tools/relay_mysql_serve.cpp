@@ -9,7 +9,7 @@
 // One single-threaded libevent loop; nothing is logged in normal operation (the reasons go to
 // tcpserver in the replies). Exit 0 at end of input once every request read is answered;
 // exit 111 with "relay-mysql: fatal: ..." for a config error at startup, a stream that is not
-// netstrings, or a failed write of replies while requests may still come.
+// netstrings (or ends inside one), or a failed write of replies while requests may still come.
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -101,15 +101,20 @@ class Helper {
       fatal_errno("unable to read requests", errno);
     }
     if (n == 0) {
+      if (unparsed_ > 0) fatal("requests end inside a netstring");
       end_of_input_ = true;
       event_del(read_event_.get());
       return finish_if_done();
     }
     reader_.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+    unparsed_ += static_cast<std::size_t>(n);
     std::string payload;
     for (;;) {
       switch (reader_.next(payload)) {
-        case NetstringReader::Status::ready: handle(payload); break;
+        case NetstringReader::Status::ready:
+          unparsed_ -= netstring(payload).size();
+          handle(payload);
+          break;
         case NetstringReader::Status::need_more: return flush();
         case NetstringReader::Status::malformed: fatal("requests are not netstrings");
       }
@@ -180,6 +185,7 @@ class Helper {
   NetstringReader reader_{socketmap_max_payload};
   OrderedReplies replies_;
   std::string output_;
+  std::size_t unparsed_ = 0;  // bytes read that are not yet a whole request
   bool end_of_input_ = false;
   // Last: destroyed first, so no lookup callback can run into the members above.
   std::unique_ptr<LoginLookup> lookup_;

@@ -116,7 +116,8 @@ std::vector<std::string> ServeProcess::replies(std::size_t count, std::chrono::m
   std::string payload;
   for (;;) {
     NetstringReader::Status status = NetstringReader::Status::need_more;
-    while (got.size() < count && (status = reader_.next(payload)) == NetstringReader::Status::ready) {
+    while (got.size() < count &&
+           (status = reader_.next(payload)) == NetstringReader::Status::ready) {
       got.push_back(payload);
     }
     REQUIRE(status != NetstringReader::Status::malformed);

@@ -84,6 +84,14 @@ TEST_CASE("serve: exits 111 on a stream that is not netstrings") {
   CHECK(helper.errors() == "relay-mysql: fatal: requests are not netstrings\n");
 }
 
+TEST_CASE("serve: exits 111 when the requests end inside a netstring") {
+  ServeProcess helper(write_config_file(fixture_config()));
+  helper.send("14:relay 10.1");
+  helper.end_input();
+  CHECK(helper.wait() == 111);
+  CHECK(helper.errors() == "relay-mysql: fatal: requests end inside a netstring\n");
+}
+
 TEST_CASE("serve: exits 111 when its replies cannot be written") {
   ServeProcess helper(write_config_file(seeded_table(fixture_config(), "serve_epipe")));
   helper.stop_listening();
@@ -143,7 +151,8 @@ TEST_CASE("serve: TEMP with the reason within a second or so when the database s
     std::string reply = helper.answer("10.3.3.3", 3000ms);
     auto took = Clock::now() - asked;
     INFO("round " << round << ": " << reply);
-    CHECK_THAT(reply, Catch::StartsWith("TEMP mysql 127.0.0.1:" + std::to_string(config.port) + ": "));
+    CHECK_THAT(reply,
+               Catch::StartsWith("TEMP mysql 127.0.0.1:" + std::to_string(config.port) + ": "));
     CHECK(reply.size() > 30);  // a reason, not just the server's name
     CHECK(took < 2000ms);      // its own 1 s timeouts, not tcpserver's 3 s deadline
   }

@@ -109,7 +109,9 @@ TEST_CASE("lookup: destruction drops pending lookups and no callback runs afterw
   int calls = 0;
   {
     auto store = make_mysql_lookup(loop.base(), config, kWindow);
-    for (int i = 0; i < 20; ++i) store->lookup("10.1.1.1", kNow, [&calls](RelayVerdict) { ++calls; });
+    for (int i = 0; i < 20; ++i) {
+      store->lookup("10.1.1.1", kNow, [&calls](RelayVerdict) { ++calls; });
+    }
   }
   loop.run_for(300ms);
   CHECK(calls == 0);

@@ -16,7 +16,8 @@ struct Answers {
     return [this, tag](LoginAnswer a) { got.emplace_back(tag, std::move(a)); };
   }
   void sort() {
-    std::sort(got.begin(), got.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(got.begin(), got.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 };
 

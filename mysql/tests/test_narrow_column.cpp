@@ -47,12 +47,12 @@ void check_writers_never_cut(const MysqlConfig& config) {
                                                     fix_text(config));
   admin->record("10.1.1.1", kNow);  // the admin carries on after the refusal
 
-  ProgramResult login = run_program(
-      {UCSPI_RELAY_ALLOW, "-s", "mysql:" + write_config_file(config), "-i", kUncut, "/bin/echo", "login"});
+  ProgramResult login = run_program({UCSPI_RELAY_ALLOW, "-s", "mysql:" + write_config_file(config),
+                                     "-i", kUncut, "/bin/echo", "login"});
   CHECK(login.exit_code == 0);
   CHECK(login.out == "login\n");  // a store problem never costs the login
-  CHECK(login.err == "relay-allow: warning: unable to record " + kUncut + ": mysql record: " +
-                         kUncut + " does not fit: " + fix_text(config) + "\n");
+  CHECK(login.err == "relay-allow: warning: unable to record " + kUncut +
+                         ": mysql record: " + kUncut + " does not fit: " + fix_text(config) + "\n");
 
   CHECK(stored_ips(config) == std::vector<std::string>{"10.1.1.1"});
 }
@@ -121,7 +121,8 @@ TEST_CASE("check: exit 1 and the fix for char(18), 0 once widened or before the 
   exec_sql(config, "ALTER TABLE `" + config.table + "` MODIFY ip_addr VARCHAR(64) NOT NULL");
   ProgramResult wide = run_program({UCSPI_RELAY_MYSQL, "check", conf});
   CHECK(wide.exit_code == 0);
-  CHECK(wide.out == "table `" + config.table + "` column ip_addr is varchar(64): holds every address\n");
+  CHECK(wide.out ==
+        "table `" + config.table + "` column ip_addr is varchar(64): holds every address\n");
 
   MysqlConfig missing = fixture_config();
   missing.table = unique_table("check_missing");
@@ -140,7 +141,8 @@ TEST_CASE("check: exit 111 when the database or the config fails, 100 for usage"
 
   ProgramResult missing = run_program({UCSPI_RELAY_MYSQL, "check", "/nonexistent/sql"});
   CHECK(missing.exit_code == 111);
-  CHECK(missing.err == "relay-mysql: fatal: unable to read /nonexistent/sql: file does not exist\n");
+  CHECK(missing.err ==
+        "relay-mysql: fatal: unable to read /nonexistent/sql: file does not exist\n");
 
   ProgramResult usage = run_program({UCSPI_RELAY_MYSQL, "check"});
   CHECK(usage.exit_code == 100);

@@ -24,6 +24,15 @@ list=$("$bin/relay-list" -s "$store")
 echo "$list" | grep -Eq '^198\.51\.100\.7 [0-9] relay$' || fail "relay-list: [$list]"
 echo "$list" | grep -Eq '^2001:db8::77 [0-9] relay$' || fail "relay-list: [$list]"
 
+# The table relay-allow created holds every address; relay-mysql check says so (exit 0).
+out=$("$bin/relay-mysql" check "$conf") || fail "relay-mysql check: exit $?: $out"
+expect "relay-mysql check" "$out" 'table `relay_tools_test` column ip_addr is varchar(64): holds every address'
+
+# The store helper tcpserver starts answers the login time of what relay-allow recorded.
+request="relay 198.51.100.7"
+reply=$(printf '%d:%s,' "${#request}" "$request" | "$bin/relay-mysql" serve "$conf")
+echo "$reply" | grep -Eq '^[0-9]+:OK [0-9]+,$' || fail "relay-mysql serve: [$reply]"
+
 # relay-clear removes what is older than the window and nothing else.
 sleep 2
 RELAY_STORE=$store "$bin/relay-allow" -i 198.51.100.8

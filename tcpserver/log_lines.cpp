@@ -91,4 +91,13 @@ std::string store_back_line(std::string_view store) {
   return line;
 }
 
+std::string store_refusal_line(std::string_view store, std::string_view problem) {
+  std::string line = "tcpserver: warning: roaming store ";
+  line += store;
+  line += ": ";
+  line += problem;
+  line += '\n';
+  return line;
+}
+
 }  // namespace ucspi

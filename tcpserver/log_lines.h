@@ -43,5 +43,7 @@ std::string relay_line(unsigned long pid, std::string_view ip, std::string_view 
 // "tcpserver: info: roaming store STORE back"
 std::string store_unavailable_line(std::string_view store, std::string_view problem);
 std::string store_back_line(std::string_view store);
+// It answered, but refused this key: "tcpserver: warning: roaming store STORE: PROBLEM".
+std::string store_refusal_line(std::string_view store, std::string_view problem);
 
 }  // namespace ucspi

@@ -2,7 +2,9 @@
 // (with the store's own reason: a file tcpserver may not read, a corrupt cdb, a dead
 // database), a reminder with the latest reason every 10 minutes while it lasts, and one line
 // when it answers again. Per-connection lines would flood the log; silence would hide a
-// store that relays nobody.
+// store that relays nobody. A store that answers but refuses one kind of key (a MySQL column
+// too narrow for long IPv6 addresses) is not failing: it is told once per 10 minutes per
+// reason.
 #pragma once
 
 #include <chrono>
@@ -27,6 +29,8 @@ class StoreHealth {
   std::string store_;
   bool failing_ = false;
   Clock::time_point said_at_{};
+  std::string refusal_;
+  Clock::time_point refusal_said_at_{};
 };
 
 }  // namespace ucspi

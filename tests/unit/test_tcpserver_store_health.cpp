@@ -84,7 +84,7 @@ TEST_CASE("a refused key is told once per reason and 10 minutes, and ends no out
         "tcpserver: warning: roaming store mysql:/sql: column too narrow\n");
 }
 
-TEST_CASE("-q silences the store's lines", "[tcpserver][store-health]") {
+TEST_CASE("quiet (option q) silences the store lines", "[tcpserver][store-health]") {
   StderrCapture err;
   const Logger quiet(0);
   StoreHealth health(quiet, "cdb:/r.cdb");

@@ -70,7 +70,7 @@ class HelperLookup final : public RoamingLookup {
       return fail("unable to start " + command_.name + ": " + error_str(errno));
     UniqueFd ours(pair[0]);
     UniqueFd theirs(pair[1]);
-    const pid_t pid = launcher_.start(environ, theirs.get(), [](unsigned long) {});
+    const pid_t pid = launcher_.start(environ, theirs.get(), ChildIntro{});
     if (pid < 0) return fail("unable to start " + command_.name + ": " + error_str(errno));
     pid_ = pid;
     std::weak_ptr<bool> alive = alive_;

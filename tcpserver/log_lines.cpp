@@ -20,7 +20,11 @@ std::string status_line(unsigned long children, unsigned long limit) {
 }
 
 std::string pid_line(unsigned long pid, std::string_view remote_ip) {
-  std::string line = "tcpserver: pid " + std::to_string(pid) + " from ";
+  return "tcpserver: pid " + std::to_string(pid) + pid_tail(remote_ip);
+}
+
+std::string pid_tail(std::string_view remote_ip) {
+  std::string line = " from ";
   line += remote_ip;
   line += '\n';
   return line;
@@ -32,17 +36,21 @@ std::string end_line(unsigned long pid, int wait_status) {
 }
 
 std::string decision_line(std::string_view verdict, const DecisionFields& f) {
-  const bool keep = f.ip_fields_keep_colons;
   std::string line = "tcpserver: ";
   append_safe(line, verdict);
   line += ' ';
   append_safe(line, std::to_string(f.pid));
-  line += ' ';
+  return line + decision_tail(f);
+}
+
+std::string decision_tail(const DecisionFields& f) {
+  const bool keep = f.ip_fields_keep_colons;
+  std::string line = " ";
   if (f.local_host) append_safe(line, *f.local_host);
   line += ':';
   append_safe(line, f.local_ip, keep);
   line += ':';
-  append_safe(line, f.local_port);
+  append_safe(line, std::to_string(f.local_port));
   line += ' ';
   if (f.remote_host) append_safe(line, *f.remote_host);
   line += ':';
@@ -50,7 +58,7 @@ std::string decision_line(std::string_view verdict, const DecisionFields& f) {
   line += ':';
   if (f.remote_info) append_safe(line, *f.remote_info);
   line += ':';
-  append_safe(line, f.remote_port);
+  append_safe(line, std::to_string(f.remote_port));
   line += '\n';
   return line;
 }
@@ -67,7 +75,11 @@ std::string accept_error_line(int err) {
 }
 
 std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind) {
-  std::string line = "tcpserver: relay " + std::to_string(pid) + " ";
+  return "tcpserver: relay " + std::to_string(pid) + relay_tail(ip, kind);
+}
+
+std::string relay_tail(std::string_view ip, std::string_view kind) {
+  std::string line = " ";
   append_safe(line, ip, true);
   line += " by ";
   line += kind;

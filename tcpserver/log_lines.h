@@ -2,6 +2,7 @@
 // one whole line including '\n', so the caller can emit it with one write(2).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,23 +14,26 @@ void append_safe(std::string& out, std::string_view field, bool keep_colons = fa
 
 std::string status_line(unsigned long children, unsigned long limit);
 std::string pid_line(unsigned long pid, std::string_view remote_ip);
+// A child prints its own pid, ok and relay lines (ChildIntro): the parts after the pid.
+std::string pid_tail(std::string_view remote_ip);
 std::string end_line(unsigned long pid, int wait_status);
 
 struct DecisionFields {
   unsigned long pid;
   const std::string* local_host;  // null: unset
   std::string_view local_ip;
-  std::string_view local_port;
+  std::uint16_t local_port;
   const std::string* remote_host;  // null: unset
   std::string_view remote_ip;
   const std::string* remote_info;  // null: unset
-  std::string_view remote_port;
+  std::uint16_t remote_port;
   // IPv6 addresses keep their ':' (fefe's build logs them so); djb's IPv4 fields are unchanged.
   bool ip_fields_keep_colons = false;
 };
 
 // "tcpserver: ok PID LHOST:LIP:LPORT RHOST:RIP:RINFO:RPORT" (or "deny").
 std::string decision_line(std::string_view verdict, const DecisionFields& f);
+std::string decision_tail(const DecisionFields& f);  // f.pid unused
 
 // "tcpserver: warning: dropping connection, WHAT" (djb's DROP prefix).
 std::string dropping_line(std::string_view what);
@@ -38,6 +42,7 @@ std::string accept_error_line(int err);
 // Under -v, after the ok line of a client the roaming store lets relay (ours):
 // "tcpserver: relay PID IP by KIND".
 std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind);
+std::string relay_tail(std::string_view ip, std::string_view kind);
 // The roaming store could not answer, and when it answers again (ours):
 // "tcpserver: warning: roaming store STORE unavailable: PROBLEM"
 // "tcpserver: info: roaming store STORE back"

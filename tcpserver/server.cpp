@@ -142,10 +142,8 @@ bool Server::over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer) {
   Endpoint here;
   if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len) == 0)
     present_endpoint(local, options_.v4_as_mapped || peer.ipv6, here);
-  const std::string local_port = std::to_string(here.port);
-  const std::string remote_port = std::to_string(peer.port);
-  DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip, local_port,
-                   nullptr, peer.ip, nullptr, remote_port, peer.ipv6};
+  DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip, here.port,
+                   nullptr, peer.ip, nullptr, peer.port, peer.ipv6};
   log_.verbose(decision_line("limit", f));
   return true;
 }
@@ -233,14 +231,7 @@ void Server::finish_roaming(std::uint64_t id, const RelayVerdict& verdict) {
 
 void Server::spawn(Connection& c, bool relay_granted) {
   const std::vector<char*> envp = c.env().apply(environ);
-  // Runs in the child, on its copy of this connection: djb's child prints these lines.
-  auto announce = [this, &c, relay_granted](unsigned long pid) {
-    log_.verbose(pid_line(pid, c.remote().ip));
-    log_decision(c, "ok", pid);
-    if (relay_granted) log_.verbose(relay_line(pid, c.remote().ip, roaming_.kind));
-  };
-  std::string ip = c.remote().canonical;
-  const pid_t pid = launcher_.start(envp.data(), c.fd(), announce);
+  const pid_t pid = launcher_.start(envp.data(), c.fd(), child_intro(c, relay_granted));
   if (pid < 0) {
     const int err = errno;
     log_.warn(dropping_line(std::string("unable to fork: ") + error_str(err)));
@@ -248,10 +239,22 @@ void Server::spawn(Connection& c, bool relay_granted) {
     start_backoff();  // RLIMIT_NPROC or memory: give the children time to exit
     return;
   }
+  std::string ip = c.remote().canonical;
   connections_.erase(c.id());  // closes our copy of the socket
   children_.add(pid, [this, pid, ip = std::move(ip)](int status) {
     child_exited(static_cast<unsigned long>(pid), ip, status);
   });
+}
+
+// What djb's child prints before its exec, and so does ours: the pid and ok lines, then ours
+// for a client the store lets relay.
+ChildIntro Server::child_intro(const Connection& c, bool relay_granted) const {
+  ChildIntro intro;
+  if (log_.verbosity() < 2) return intro;
+  intro.add_line("tcpserver: pid ", pid_tail(c.remote().ip));
+  intro.add_line("tcpserver: ok ", decision_tail(decision_fields(c, 0)));
+  if (relay_granted) intro.add_line("tcpserver: relay ", relay_tail(c.remote().ip, roaming_.kind));
+  return intro;
 }
 
 void Server::child_exited(unsigned long pid, const std::string& ip, int status) {
@@ -259,20 +262,21 @@ void Server::child_exited(unsigned long pid, const std::string& ip, int status) 
   release_slot(ip);
 }
 
+DecisionFields Server::decision_fields(const Connection& c, unsigned long pid) {
+  return DecisionFields{pid,
+                        c.local_host() ? &*c.local_host() : nullptr,
+                        c.local().ip,
+                        c.local().port,
+                        c.remote_host() ? &*c.remote_host() : nullptr,
+                        c.remote().ip,
+                        c.remote_info() ? &*c.remote_info() : nullptr,
+                        c.remote().port,
+                        c.remote().ipv6};
+}
+
 void Server::log_decision(const Connection& c, std::string_view verdict, unsigned long pid) const {
   if (log_.verbosity() < 2) return;
-  const std::string local_port = std::to_string(c.local().port);
-  const std::string remote_port = std::to_string(c.remote().port);
-  DecisionFields f{pid,
-                   c.local_host() ? &*c.local_host() : nullptr,
-                   c.local().ip,
-                   local_port,
-                   c.remote_host() ? &*c.remote_host() : nullptr,
-                   c.remote().ip,
-                   c.remote_info() ? &*c.remote_info() : nullptr,
-                   remote_port,
-                   c.remote().ipv6};
-  log_.verbose(decision_line(verdict, f));
+  log_.verbose(decision_line(verdict, decision_fields(c, pid)));
 }
 
 void Server::drop(Connection& c, const std::string& warning) {

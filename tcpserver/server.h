@@ -17,6 +17,7 @@
 #include "connection.h"
 #include "event_handles.h"
 #include "inherited_fds.h"
+#include "log_lines.h"
 #include "logger.h"
 #include "options.h"
 #include "resolver.h"
@@ -61,6 +62,8 @@ class Server final : public ConnectionOwner {
   void finish_roaming(std::uint64_t id, const RelayVerdict& verdict);
   void spawn(Connection& c, bool relay_granted);
   void child_exited(unsigned long pid, const std::string& ip, int status);
+  ChildIntro child_intro(const Connection& c, bool relay_granted) const;
+  static DecisionFields decision_fields(const Connection& c, unsigned long pid);
   void log_decision(const Connection& c, std::string_view verdict, unsigned long pid) const;
   void close_without_child(Connection& c);
   void start_backoff();

@@ -35,7 +35,7 @@ TEST_CASE("status, pid and end lines", "[tcpserver][log]") {
 
 TEST_CASE("ok and deny lines keep empty fields empty", "[tcpserver][log]") {
   std::string local = "Local";
-  DecisionFields f{17048, &local, "127.0.0.1", "45421", nullptr, "127.0.0.1", nullptr, "54640", false};
+  DecisionFields f{17048, &local, "127.0.0.1", 45421, nullptr, "127.0.0.1", nullptr, 54640, false};
   CHECK(decision_line("ok", f) == "tcpserver: ok 17048 Local:127.0.0.1:45421 :127.0.0.1::54640\n");
   std::string host = "h.example", info = "";
   f.remote_host = &host;
@@ -45,6 +45,6 @@ TEST_CASE("ok and deny lines keep empty fields empty", "[tcpserver][log]") {
 }
 
 TEST_CASE("IPv6 clients log their addresses with colons", "[tcpserver][log][ipv6]") {
-  DecisionFields f{5, nullptr, "::1", "25", nullptr, "::1", nullptr, "4000", true};
+  DecisionFields f{5, nullptr, "::1", 25, nullptr, "::1", nullptr, 4000, true};
   CHECK(decision_line("ok", f) == "tcpserver: ok 5 :::1:25 :::1::4000\n");
 }

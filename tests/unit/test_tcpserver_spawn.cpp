@@ -28,14 +28,14 @@ struct Started {
 
 // Starts argv as tcpserver starts a child, with one end of a socketpair as its fd 0 and 1.
 Started start(const std::vector<std::string>& argv, const InheritedFds* keep,
-              const ChildLauncher::Announce& announce = [](unsigned long) {}) {
+              const ChildIntro& intro = {}) {
   int pair[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
   UniqueFd ours(pair[0]);
   UniqueFd theirs(pair[1]);
   const Logger log(2);
   ChildLauncher launcher(argv, "/usr/bin:/bin", keep, log);
-  const pid_t pid = launcher.start(environ, theirs.get(), announce);
+  const pid_t pid = launcher.start(environ, theirs.get(), intro);
   REQUIRE(pid > 0);
   theirs.reset();
   Started s;
@@ -93,21 +93,25 @@ TEST_CASE("a helper gets 0 1 2 only", "[tcpserver][spawn]") {
   CHECK(got == std::set<int>{0, 1, 2});
 }
 
-TEST_CASE("the child announces itself with its own pid before its program runs",
+TEST_CASE("the child writes its own lines with its own pid before its program runs",
           "[tcpserver][spawn]") {
+  // The child writes to fd 2: point it at a pipe while it runs.
   int pipe_fds[2];
   REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
   UniqueFd read_end(pipe_fds[0]);
-  UniqueFd write_end(pipe_fds[1]);
-  const int report = write_end.get();
-  Started s = start({"/bin/sh", "-c", "echo $$"}, nullptr, [report](unsigned long pid) {
-    const std::string line = std::to_string(pid) + "\n";
-    REQUIRE(::write(report, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
-  });
-  write_end.reset();
-  char buf[64] = {};
+  UniqueFd saved(::dup(2));
+  ::dup2(pipe_fds[1], 2);
+  ::close(pipe_fds[1]);
+  ChildIntro intro;
+  intro.add_line("tcpserver: pid ", " from 10.0.0.1\n");
+  intro.add_line("tcpserver: ok ", " x:10.0.0.2:25 :10.0.0.1::1234\n");
+  Started s = start({"/bin/sh", "-c", "echo $$"}, nullptr, intro);
+  ::dup2(saved.get(), 2);
+  char buf[256] = {};
   REQUIRE(::read(read_end.get(), buf, sizeof buf - 1) > 0);
-  CHECK(std::string(buf) == s.output);  // the shell's $$ is the pid announced
+  const std::string pid = s.output.substr(0, s.output.size() - 1);  // the shell's $$
+  CHECK(std::string(buf) == "tcpserver: pid " + pid + " from 10.0.0.1\n"
+                            "tcpserver: ok " + pid + " x:10.0.0.2:25 :10.0.0.1::1234\n");
 }
 
 TEST_CASE("no program found: djb's exit 111", "[tcpserver][spawn]") {

@@ -1,5 +1,7 @@
 #include "log_lines.h"
 
+#include <initializer_list>
+
 #include "error_str.h"
 
 namespace ucspi {
@@ -87,29 +89,32 @@ std::string relay_tail(std::string_view ip, std::string_view kind) {
   return line;
 }
 
-std::string store_unavailable_line(std::string_view store, std::string_view problem) {
-  std::string line = "tcpserver: warning: roaming store ";
+namespace {
+
+// "tcpserver: LEVEL: roaming store STORE" + rest + "\n"
+std::string roaming_store_line(std::string_view level, std::string_view store,
+                               std::initializer_list<std::string_view> rest) {
+  std::string line = "tcpserver: ";
+  line += level;
+  line += ": roaming store ";
   line += store;
-  line += " unavailable: ";
-  line += problem;
+  for (std::string_view part : rest) line += part;
   line += '\n';
   return line;
+}
+
+}  // namespace
+
+std::string store_unavailable_line(std::string_view store, std::string_view problem) {
+  return roaming_store_line("warning", store, {" unavailable: ", problem});
 }
 
 std::string store_back_line(std::string_view store) {
-  std::string line = "tcpserver: info: roaming store ";
-  line += store;
-  line += " back\n";
-  return line;
+  return roaming_store_line("info", store, {" back"});
 }
 
 std::string store_refusal_line(std::string_view store, std::string_view problem) {
-  std::string line = "tcpserver: warning: roaming store ";
-  line += store;
-  line += ": ";
-  line += problem;
-  line += '\n';
-  return line;
+  return roaming_store_line("warning", store, {": ", problem});
 }
 
 }  // namespace ucspi

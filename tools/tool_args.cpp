@@ -7,6 +7,7 @@
 #include <string>
 
 #include "messages.h"
+#include "roaming_time.h"
 
 namespace ucspi {
 
@@ -15,17 +16,6 @@ void Usage::die() const { ucspi::die(100, {prog, ": usage: ", line}); }
 void Usage::die(std::string_view problem) const {
   print_line({prog, ": fatal: ", problem});
   die();
-}
-
-std::optional<std::int64_t> parse_seconds(std::string_view text) {
-  if (text.empty() || text.size() > 10) return std::nullopt;
-  std::int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  if (value == 0) return std::nullopt;
-  return value;
 }
 
 std::optional<mode_t> parse_mode(std::string_view text) {
@@ -48,7 +38,7 @@ StoreSpec store_option(const char* text, const Usage& usage) {
 }
 
 std::int64_t window_option(const char* text, const Usage& usage) {
-  std::optional<std::int64_t> window = parse_seconds(text);
+  std::optional<std::int64_t> window = parse_window_seconds(text);
   if (!window) usage.die(std::string("bad window: ") + text + ": want seconds, 1 or more");
   return *window;
 }

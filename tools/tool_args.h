@@ -25,8 +25,6 @@ struct Usage {
   [[noreturn]] void die(std::string_view problem) const;  // "PROG: fatal: PROBLEM", then die()
 };
 
-// A window in seconds: 1 to 10 decimal digits, not zero.
-std::optional<std::int64_t> parse_seconds(std::string_view text);
 // Permission bits in octal: 1 to 4 octal digits, at most 0777 (e.g. 0640 or 640).
 std::optional<mode_t> parse_mode(std::string_view text);
 

@@ -13,73 +13,35 @@ import argparse
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "support"))
+from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
+                          encode_name, response)
 
 CHILD = ("#!/bin/sh\necho \"TCPLOCALHOST=${TCPLOCALHOST-unset}\"\n"
          "echo \"TCPREMOTEHOST=${TCPREMOTEHOST-unset}\"\n")
 
 
-def encode_name(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def parse_question(packet):
-    pos, labels = 12, []
-    while packet[pos]:
-        n = packet[pos]
-        labels.append(packet[pos + 1:pos + 1 + n].decode().lower())
-        pos += 1 + n
-    qtype, _ = struct.unpack(">HH", packet[pos + 1:pos + 5])
-    return ".".join(labels), qtype, packet[12:pos + 5]
-
-
-class FakeDns:
+class FakeDns(ScriptedDns):
     """ptr: name for 1.0.0.127.in-addr.arpa (None: NXDOMAIN); a: address for that name."""
 
     def __init__(self, ptr, a):
         self.ptr, self.a = ptr, a
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 53))
-        self.sock.settimeout(0.1)
-        self.stop = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__("127.0.0.1")
 
-    def answer(self, packet):
-        name, qtype, question = parse_question(packet)
+    def answer(self, name, qtype, packet, question):
         records = []
-        if qtype == 12 and name == "1.0.0.127.in-addr.arpa" and self.ptr:
-            records.append((12, encode_name(self.ptr)))
-        elif qtype == 1 and self.ptr and name == self.ptr.rstrip(".").lower() and self.a:
-            records.append((1, socket.inet_aton(self.a)))
-        rcode = 0 if records or (self.ptr and name == self.ptr.rstrip(".").lower()) else 3
-        header = packet[:2] + struct.pack(">HHHHH", 0x8180 | rcode, 1, len(records), 0, 0)
-        body = b"".join(struct.pack(">HHHIH", 0xC00C, t, 1, 60, len(d)) + d for t, d in records)
-        return header + question + body
-
-    def serve(self):
-        while not self.stop:
-            try:
-                packet, peer = self.sock.recvfrom(512)
-            except OSError:
-                continue
-            try:
-                self.sock.sendto(self.answer(packet), peer)
-            except (IndexError, struct.error, UnicodeDecodeError):
-                pass
-
-    def close(self):
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
+        named = self.ptr and name == self.ptr.rstrip(".").lower()
+        if qtype == TYPE_PTR and name == "1.0.0.127.in-addr.arpa" and self.ptr:
+            records.append((TYPE_PTR, encode_name(self.ptr)))
+        elif qtype == TYPE_A and named and self.a:
+            records.append((TYPE_A, socket.inet_aton(self.a)))
+        return response(packet, question, records, 0 if records or named else RCODE_NXDOMAIN)
 
 
 def run(binary, flags, work):

@@ -19,7 +19,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import Checks  # noqa: E402
+from scripted_dns import RCODE_NXDOMAIN, ScriptedDns, response  # noqa: E402
+from store_helper import helper_pids  # noqa: E402
 
 CONNECTIONS = 300
 DNS_IP = "127.54.0.3"
@@ -30,48 +34,12 @@ INHERITED = 7
 CHILD = ["/bin/sh", "-c", "ls /proc/$$/fd; readlink /proc/$$/fd/7"]
 
 
-class NxdomainDns:
+class NxdomainDns(ScriptedDns):
     """Answers every query at once with NXDOMAIN, so that name lookups happen (their sockets
     exist) without slowing the test down."""
 
-    def __init__(self, address):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((address, 53))
-        self.sock.settimeout(0.1)
-        self.stop = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while not self.stop:
-            try:
-                packet, peer = self.sock.recvfrom(512)
-                # Same id and question; QR, RD, RA and rcode 3; no records.
-                self.sock.sendto(packet[:2] + b"\x81\x83" + packet[4:6] + b"\0" * 6 + packet[12:], peer)
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
-
-
-def helper_pids(server_pid):
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == server_pid and len(argv) > 1 and argv[1] == b"serve":
-            pids.append(int(entry))
-    return pids
+    def answer(self, name, qtype, packet, question):
+        return response(packet, question, [], RCODE_NXDOMAIN)
 
 
 def ask(port, source):
@@ -94,13 +62,7 @@ def main():
     dbdir = os.path.join(work, "mariadb")
     inherited_dir = os.path.join(work, "relay-ctrl")
     os.mkdir(inherited_dir)
-    failed = passed = 0
-
-    def check(name, ok, detail=""):
-        nonlocal failed, passed
-        print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-        passed += ok
-        failed += not ok
+    c = Checks()
 
     r = subprocess.run(["bash", a.fixture, "start", dbdir], capture_output=True, text=True, timeout=180)
     if r.returncode != 0:
@@ -154,10 +116,10 @@ def main():
             return sorted(int(line) for line in answer.splitlines() if line.isdigit())
 
         wrong = [x for x in answers if fds_of(x) != [0, 1, 2, INHERITED]]
-        check(f"{CONNECTIONS} children each have exactly fds 0 1 2 and the inherited {INHERITED}, "
+        c.check(f"{CONNECTIONS} children each have exactly fds 0 1 2 and the inherited {INHERITED}, "
               f"while the store helper was killed {kills} times", not wrong and kills > 0,
               wrong[:3])
-        check("the inherited descriptor is the directory tcpserver was given",
+        c.check("the inherited descriptor is the directory tcpserver was given",
               all(x.splitlines()[-1:] == [inherited_dir] for x in answers), answers[:1])
     finally:
         if proc:
@@ -165,8 +127,7 @@ def main():
             proc.wait()
         dns.close()
         subprocess.run(["bash", a.fixture, "purge", dbdir], capture_output=True, timeout=60)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed > 0 else 1
+    return c.finish()
 
 
 if __name__ == "__main__":

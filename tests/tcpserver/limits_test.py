@@ -21,19 +21,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import Checks  # noqa: E402
+
 NOBODY = 65534
 IDENT_CLIENT = "127.0.0.77"  # our silent identd listens on this client address's port 113
 CHILD = "#!/bin/sh\necho served\n"
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-        self.passed += bool(ok)
-        self.failed += not ok
 
 
 def ask(port, timeout=5):
@@ -166,8 +159,7 @@ def main():
     c = Checks()
     no_processes(c, a.bin, work)
     no_descriptors(c, a.bin, work)
-    print(f"{c.passed} passed, {c.failed} failed")
-    return 0 if c.failed == 0 and c.passed > 0 else 1
+    return c.finish()
 
 
 if __name__ == "__main__":

@@ -16,90 +16,42 @@ Prints one line per check and "N passed, N failed".
 import argparse
 import os
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import Checks  # noqa: E402
+from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
+                          encode_name, response)
 
 DNS_IP = "127.54.0.1"
 STUCK = 200
 CHILD = "#!/bin/sh\necho \"TCPREMOTEHOST=${TCPREMOTEHOST-unset}\"\n"
 
 
-def encode_name(name):
-    return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
-
-
-def parse_question(packet):
-    pos, labels = 12, []
-    while packet[pos]:
-        n = packet[pos]
-        labels.append(packet[pos + 1:pos + 1 + n].decode().lower())
-        pos += 1 + n
-    qtype, _ = struct.unpack(">HH", packet[pos + 1:pos + 5])
-    return ".".join(labels), qtype, packet[12:pos + 5]
-
-
-class ScriptedDns:
+class StallingDns(ScriptedDns):
     """PTR: 66 never answered, 67 -> fast.test, 68 -> slow.test, anything else NXDOMAIN.
     A: slow.test never answered, fast.test -> 127.0.0.67."""
 
-    NEVER = {("66.0.0.127.in-addr.arpa", 12), ("slow.test", 1)}
+    NEVER = {("66.0.0.127.in-addr.arpa", TYPE_PTR), ("slow.test", TYPE_A)}
     PTR = {"67.0.0.127.in-addr.arpa": "fast.test", "68.0.0.127.in-addr.arpa": "slow.test"}
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((DNS_IP, 53))
-        self.sock.settimeout(0.1)
         self.unanswered = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__(DNS_IP)
 
-    def answer(self, packet):
-        name, qtype, question = parse_question(packet)
+    def answer(self, name, qtype, packet, question):
         if (name, qtype) in self.NEVER:
             self.unanswered += 1
             return None
         records = []
-        if qtype == 12 and name in self.PTR:
-            records.append((12, encode_name(self.PTR[name])))
-        elif qtype == 1 and name == "fast.test":
-            records.append((1, socket.inet_aton("127.0.0.67")))
-        rcode = 0 if records else 3
-        header = packet[:2] + struct.pack(">HHHHH", 0x8180 | rcode, 1, len(records), 0, 0)
-        body = b"".join(struct.pack(">HHHIH", 0xC00C, t, 1, 60, len(d)) + d for t, d in records)
-        return header + question + body
-
-    def serve(self):
-        while not self.stop:
-            try:
-                packet, peer = self.sock.recvfrom(512)
-                reply = self.answer(packet)
-                if reply:
-                    self.sock.sendto(reply, peer)
-            except (OSError, IndexError, struct.error, UnicodeDecodeError):
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}")
+        if qtype == TYPE_PTR and name in self.PTR:
+            records.append((TYPE_PTR, encode_name(self.PTR[name])))
+        elif qtype == TYPE_A and name == "fast.test":
+            records.append((TYPE_A, socket.inet_aton("127.0.0.67")))
+        return response(packet, question, records, 0 if records else RCODE_NXDOMAIN)
 
 
 def start_server(bin_dir, work, flags):
@@ -190,14 +142,13 @@ def main():
         f.write(CHILD)
     os.chmod(child, 0o755)
     c = Checks()
-    dns = ScriptedDns()
+    dns = StallingDns()
     try:
         scenario(c, a.bin, work, dns, "PTR", "127.0.0.66", [])
         scenario(c, a.bin, work, dns, "-p forward", "127.0.0.68", ["-p"])
     finally:
         dns.close()
-    print(f"{c.passed} passed, {c.failed} failed")
-    return 0 if c.failed == 0 and c.passed > 0 else 1
+    return c.finish()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-#include "answer_mailbox.h"
+#include "mysql/answer_mailbox.h"
 
-#include "rules/roaming_store.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 

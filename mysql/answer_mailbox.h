@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "lookup_queue.h"
-#include "mysql_handles.h"
+#include "mysql/lookup_queue.h"
+#include "mysql/mysql_handles.h"
 
 namespace ucspi {
 

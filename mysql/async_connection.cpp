@@ -1,9 +1,9 @@
-#include "async_connection.h"
+#include "mysql/async_connection.h"
 
 #include <utility>
 
-#include "callback_guard.h"
-#include "mysql_connect.h"
+#include "mysql/callback_guard.h"
+#include "mysql/mysql_connect.h"
 
 namespace ucspi {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "mysql_handles.h"
-#include "mysql_store.h"
+#include "mysql/mysql_handles.h"
+#include "mysql/mysql_store.h"
 
 namespace ucspi {
 

@@ -1,6 +1,6 @@
-#include "ip_column.h"
+#include "mysql/ip_column.h"
 
-#include "mysql_sql.h"
+#include "mysql/mysql_sql.h"
 
 namespace ucspi {
 

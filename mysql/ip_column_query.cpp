@@ -1,10 +1,10 @@
-#include "ip_column_query.h"
+#include "mysql/ip_column_query.h"
 
 #include <charconv>
 #include <cstring>
 #include <string>
 
-#include "rules/roaming_store.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "ip_column.h"
-#include "mysql_handles.h"
+#include "mysql/ip_column.h"
+#include "mysql/mysql_handles.h"
 
 namespace ucspi {
 

@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "mysql_config.h"
-#include "rules/socketmap.h"
+#include "mysql/mysql_config.h"
+#include "rules/roaming/socketmap.h"
 
 struct event_base;
 

@@ -1,4 +1,4 @@
-#include "lookup_queue.h"
+#include "mysql/lookup_queue.h"
 
 #include <algorithm>
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "login_lookup.h"
+#include "mysql/login_lookup.h"
 
 namespace ucspi {
 

@@ -4,12 +4,12 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "ip_column_query.h"
-#include "mysql_connect.h"
-#include "mysql_sql.h"
-#include "mysql_statement.h"
-#include "mysql_store.h"
-#include "rules/ip_address.h"
+#include "mysql/ip_column_query.h"
+#include "mysql/mysql_connect.h"
+#include "mysql/mysql_sql.h"
+#include "mysql/mysql_statement.h"
+#include "mysql/mysql_store.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 

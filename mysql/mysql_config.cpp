@@ -4,7 +4,7 @@
 //
 // No iostreams: tcpserver links this parser statically and must fit in 3 MB of address
 // space, and <fstream>/<sstream> drag in the locale machinery.
-#include "mysql_config.h"
+#include "mysql/mysql_config.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "mysql_sql.h"
-#include "rules/error_str.h"
-#include "rules/roaming_store.h"
-#include "rules/unique_fd.h"
+#include "mysql/mysql_sql.h"
+#include "rules/base/error_str.h"
+#include "rules/roaming/roaming_store.h"
+#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 
@@ -129,7 +129,10 @@ class ConfigReader {
     } else if (key == "pass") {
       config_.pass = value;
     } else if (key == "time") {
-      if (!parse_number(value, config_.time) || config_.time <= 0) {
+      std::int64_t seconds = 0;
+      if (parse_number(value, seconds) && seconds > 0) {
+        config_.time = seconds;
+      } else {
         fail("time `" + value + "` is not a positive number of seconds");
       }
     } else {

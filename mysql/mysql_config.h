@@ -1,9 +1,11 @@
 // The classic -S patch's config file (/var/qmail/control/sql) and what it configures.
 // Part of the library ucspi_mysql_config, which links neither Connector/C nor libevent, so
-// tcpserver can validate the file and read its `time` at startup and still stay small.
+// the store factory can validate the file and read its `time` at tcpserver's startup and
+// tcpserver still stay small.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ucspi {
@@ -16,7 +18,9 @@ struct MysqlConfig {
   std::string table = "relay";  // identifier characters only: it cannot be a bind parameter
   std::string user;
   std::string pass;
-  std::int64_t time = 1800;  // the relay window in seconds, from the file's `time` tag
+  // The relay window in seconds, from the file's `time` tag; without one the store factory's
+  // default applies (rules/roaming/store_factory.h), as for every store.
+  std::optional<std::int64_t> time;
   unsigned connect_timeout_ms = 1000;
   unsigned query_timeout_ms = 1000;
 };

@@ -1,4 +1,4 @@
-#include "mysql_connect.h"
+#include "mysql/mysql_connect.h"
 
 #include <fcntl.h>
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "mysql_handles.h"
-#include "mysql_store.h"
+#include "mysql/mysql_handles.h"
+#include "mysql/mysql_store.h"
 
 namespace ucspi {
 

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "rules/event_handles.h"
+#include "rules/event/event_handles.h"
 
 namespace ucspi {
 

@@ -13,16 +13,16 @@
 // LookupQueue, each at most query_timeout_ms.
 #include <algorithm>
 
-#include "answer_mailbox.h"
-#include "async_connection.h"
-#include "callback_guard.h"
-#include "ip_column_query.h"
-#include "login_lookup.h"
-#include "lookup_queue.h"
-#include "mysql_connect.h"
-#include "mysql_sql.h"
-#include "server_address.h"
-#include "rules/ip_address.h"
+#include "mysql/answer_mailbox.h"
+#include "mysql/async_connection.h"
+#include "mysql/callback_guard.h"
+#include "mysql/ip_column_query.h"
+#include "mysql/login_lookup.h"
+#include "mysql/lookup_queue.h"
+#include "mysql/mysql_connect.h"
+#include "mysql/mysql_sql.h"
+#include "mysql/server_address.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 

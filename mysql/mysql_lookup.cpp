@@ -1,7 +1,7 @@
 // tcpserver's RoamingLookup over the login-time lookup: the relay window applied here, the
 // way tcpserver applies it to a store helper's replies.
-#include "login_lookup.h"
-#include "mysql_store.h"
+#include "mysql/login_lookup.h"
+#include "mysql/mysql_store.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "mysql_sql.h"
+#include "mysql/mysql_sql.h"
 
 #include <algorithm>
 #include <charconv>

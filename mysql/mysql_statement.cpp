@@ -1,4 +1,4 @@
-#include "mysql_statement.h"
+#include "mysql/mysql_statement.h"
 
 namespace ucspi {
 

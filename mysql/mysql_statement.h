@@ -7,8 +7,8 @@
 #include <variant>
 #include <vector>
 
-#include "mysql_handles.h"
-#include "rules/roaming_store.h"
+#include "mysql/mysql_handles.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 

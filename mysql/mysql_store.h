@@ -14,10 +14,10 @@
 #include <string>
 #include <string_view>
 
-#include "ip_column.h"
-#include "login_lookup.h"
-#include "mysql_config.h"
-#include "rules/roaming_store.h"
+#include "mysql/ip_column.h"
+#include "mysql/login_lookup.h"
+#include "mysql/mysql_config.h"
+#include "rules/roaming/roaming_store.h"
 
 struct event_base;
 

@@ -1,12 +1,12 @@
-#include "server_address.h"
+#include "mysql/server_address.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <memory>
 
-#include "rules/ip_address.h"
-#include "rules/roaming_store.h"
+#include "rules/base/ip_address.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 namespace {

@@ -1,4 +1,4 @@
-#include "cidr_key.h"
+#include "rules/cidr_key.h"
 
 namespace ucspi {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "ip_address.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 

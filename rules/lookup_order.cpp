@@ -1,4 +1,4 @@
-#include "lookup_order.h"
+#include "rules/lookup_order.h"
 
 namespace ucspi::detail {
 

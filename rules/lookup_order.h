@@ -34,4 +34,4 @@ bool for_each_candidate(const Client& client, Visit&& visit);
 
 }  // namespace ucspi
 
-#include "lookup_order_impl.h"
+#include "rules/lookup_order_impl.h"

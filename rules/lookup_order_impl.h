@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "cidr_key.h"
-#include "ip_address.h"
+#include "rules/cidr_key.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi::detail {
 

@@ -1,9 +1,9 @@
-#include "rule_keys.h"
+#include "rules/rule_keys.h"
 
 #include <cstdint>
 
-#include "cidr_key.h"
-#include "ip_address.h"
+#include "rules/cidr_key.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 namespace {

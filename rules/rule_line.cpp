@@ -1,6 +1,6 @@
-#include "rule_line.h"
+#include "rules/rule_line.h"
 
-#include "ip_address.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 namespace {

@@ -1,12 +1,12 @@
-#include "rules_compiler.h"
+#include "rules/rules_compiler.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <set>
 
-#include "rule_keys.h"
-#include "rule_line.h"
+#include "rules/rule_keys.h"
+#include "rules/rule_line.h"
 
 namespace ucspi {
 namespace {

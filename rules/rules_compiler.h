@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "cdb_file.h"
+#include "rules/cdb/cdb_file.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "rules_lookup.h"
+#include "rules/rules_lookup.h"
 
 #include <cerrno>
 

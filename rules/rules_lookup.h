@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "cdb_file.h"
-#include "lookup_order.h"
+#include "rules/cdb/cdb_file.h"
+#include "rules/lookup_order.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "child_env.h"
+#include "tcpserver/child_env.h"
 
 #include <cstring>
 

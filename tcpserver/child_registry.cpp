@@ -1,4 +1,4 @@
-#include "child_registry.h"
+#include "tcpserver/child_registry.h"
 
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-#include "child_spawn.h"
+#include "tcpserver/child_spawn.h"
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "error_str.h"
-#include "log_lines.h"
+#include "rules/base/error_str.h"
+#include "tcpserver/log_lines.h"
 
 namespace ucspi {
 

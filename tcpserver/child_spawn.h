@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "inherited_fds.h"
-#include "logger.h"
+#include "tcpserver/inherited_fds.h"
+#include "tcpserver/logger.h"
 
 namespace ucspi {
 

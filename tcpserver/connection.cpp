@@ -1,11 +1,11 @@
-#include "connection.h"
+#include "tcpserver/connection.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <cerrno>
 
-#include "error_str.h"
+#include "rules/base/error_str.h"
 
 namespace ucspi {
 

@@ -10,13 +10,13 @@
 #include <optional>
 #include <string>
 
-#include "child_env.h"
-#include "endpoint.h"
-#include "event_handles.h"
-#include "ident_query.h"
-#include "options.h"
-#include "resolver.h"
-#include "unique_fd.h"
+#include "tcpserver/child_env.h"
+#include "tcpserver/endpoint.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/ident_query.h"
+#include "tcpserver/options.h"
+#include "tcpserver/resolver.h"
+#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 

@@ -1,8 +1,8 @@
-#include "endpoint.h"
+#include "tcpserver/endpoint.h"
 
 #include <cstring>
 
-#include "ip_address.h"
+#include "rules/base/ip_address.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "helper_lookup.h"
+#include "tcpserver/helper_lookup.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -11,12 +11,12 @@
 #include <deque>
 #include <functional>
 
-#include "child_spawn.h"
-#include "error_str.h"
-#include "roaming_time.h"
-#include "shield.h"
-#include "socketmap.h"
-#include "unique_fd.h"
+#include "tcpserver/child_spawn.h"
+#include "rules/base/error_str.h"
+#include "rules/roaming/roaming_time.h"
+#include "tcpserver/shield.h"
+#include "rules/roaming/socketmap.h"
+#include "rules/base/unique_fd.h"
 
 extern char** environ;
 

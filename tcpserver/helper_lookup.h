@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "child_registry.h"
-#include "event_handles.h"
-#include "logger.h"
-#include "roaming_store.h"
+#include "tcpserver/child_registry.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/logger.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 

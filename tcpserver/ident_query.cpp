@@ -1,4 +1,4 @@
-#include "ident_query.h"
+#include "tcpserver/ident_query.h"
 
 #include <netinet/in.h>
 #include <unistd.h>

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "event_handles.h"
-#include "unique_fd.h"
+#include "rules/event/event_handles.h"
+#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "inherited_fds.h"
+#include "tcpserver/inherited_fds.h"
 
 #include <dirent.h>
 #include <fcntl.h>

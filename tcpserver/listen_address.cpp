@@ -1,4 +1,4 @@
-#include "listen_address.h"
+#include "tcpserver/listen_address.h"
 
 #include <arpa/inet.h>
 #include <event2/dns.h>
@@ -11,11 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "ip_address.h"
-#include "event_handles.h"
-#include "options.h"
-#include "resolver.h"
-#include "services_file.h"
+#include "rules/base/ip_address.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/options.h"
+#include "tcpserver/resolver.h"
+#include "tcpserver/services_file.h"
 
 namespace ucspi {
 namespace {

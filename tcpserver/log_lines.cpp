@@ -1,8 +1,8 @@
-#include "log_lines.h"
+#include "tcpserver/log_lines.h"
 
 #include <initializer_list>
 
-#include "error_str.h"
+#include "rules/base/error_str.h"
 
 namespace ucspi {
 

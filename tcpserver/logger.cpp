@@ -1,4 +1,4 @@
-#include "logger.h"
+#include "tcpserver/logger.h"
 
 #include <unistd.h>
 

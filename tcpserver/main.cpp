@@ -11,14 +11,14 @@
 #include <csignal>
 #include <string>
 
-#include "error_str.h"
-#include "event_handles.h"
-#include "listen_address.h"
-#include "logger.h"
-#include "options.h"
-#include "server.h"
-#include "inherited_fds.h"
-#include "store_setup.h"
+#include "rules/base/error_str.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/listen_address.h"
+#include "tcpserver/logger.h"
+#include "tcpserver/options.h"
+#include "tcpserver/server.h"
+#include "tcpserver/inherited_fds.h"
+#include "tcpserver/store_setup.h"
 
 using namespace ucspi;
 

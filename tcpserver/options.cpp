@@ -1,11 +1,12 @@
-#include "options.h"
+#include "tcpserver/options.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
-#include "roaming_time.h"
-#include "store_spec.h"
+#include "rules/roaming/roaming_time.h"
+#include "rules/roaming/roaming_store.h"
+#include "rules/roaming/store_spec.h"
 
 namespace ucspi {
 namespace {

@@ -1,4 +1,4 @@
-#include "resolver.h"
+#include "tcpserver/resolver.h"
 
 #include <netinet/in.h>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "ip_address.h"
-#include "shield.h"
+#include "rules/base/ip_address.h"
+#include "tcpserver/shield.h"
 
 namespace ucspi {
 namespace {

@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "event_handles.h"
-#include "logger.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/logger.h"
 
 namespace ucspi {
 

@@ -1,11 +1,11 @@
-#include "rules_gate.h"
+#include "tcpserver/rules_gate.h"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 
-#include "rule_data.h"
-#include "rules_lookup.h"
+#include "rules/rule_data.h"
+#include "rules/rules_lookup.h"
 
 namespace ucspi {
 

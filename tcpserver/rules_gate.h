@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "cdb_file.h"
-#include "child_env.h"
-#include "lookup_order.h"
+#include "rules/cdb/cdb_file.h"
+#include "tcpserver/child_env.h"
+#include "rules/lookup_order.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "server.h"
+#include "tcpserver/server.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,10 +8,10 @@
 #include <ctime>
 #include <new>
 
-#include "error_str.h"
-#include "log_lines.h"
-#include "shield.h"
-#include "tcp_env.h"
+#include "rules/base/error_str.h"
+#include "tcpserver/log_lines.h"
+#include "tcpserver/shield.h"
+#include "tcpserver/tcp_env.h"
 
 extern char** environ;
 

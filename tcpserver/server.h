@@ -11,20 +11,20 @@
 #include <string>
 #include <unordered_map>
 
-#include "child_env.h"
-#include "child_registry.h"
-#include "child_spawn.h"
-#include "connection.h"
-#include "event_handles.h"
-#include "inherited_fds.h"
-#include "log_lines.h"
-#include "logger.h"
-#include "options.h"
-#include "resolver.h"
-#include "roaming_store.h"
-#include "rules_gate.h"
-#include "store_health.h"
-#include "unique_fd.h"
+#include "tcpserver/child_env.h"
+#include "tcpserver/child_registry.h"
+#include "tcpserver/child_spawn.h"
+#include "tcpserver/connection.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/inherited_fds.h"
+#include "tcpserver/log_lines.h"
+#include "tcpserver/logger.h"
+#include "tcpserver/options.h"
+#include "tcpserver/resolver.h"
+#include "rules/roaming/roaming_store.h"
+#include "tcpserver/rules_gate.h"
+#include "tcpserver/store_health.h"
+#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 

@@ -1,11 +1,11 @@
-#include "services_file.h"
+#include "tcpserver/services_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <string>
 
-#include "unique_fd.h"
+#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 namespace {

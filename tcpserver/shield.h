@@ -7,7 +7,7 @@
 #include <exception>
 #include <new>
 
-#include "logger.h"
+#include "tcpserver/logger.h"
 
 namespace ucspi {
 

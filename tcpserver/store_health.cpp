@@ -1,6 +1,6 @@
-#include "store_health.h"
+#include "tcpserver/store_health.h"
 
-#include "log_lines.h"
+#include "tcpserver/log_lines.h"
 
 namespace ucspi {
 

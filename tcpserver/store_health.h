@@ -10,8 +10,8 @@
 #include <chrono>
 #include <string>
 
-#include "logger.h"
-#include "roaming_store.h"
+#include "tcpserver/logger.h"
+#include "rules/roaming/roaming_store.h"
 
 namespace ucspi {
 

@@ -1,16 +1,16 @@
-// Opens the roaming store named by -s/-S for tcpserver: the file stores (cdb:, relay-ctrl:)
-// are read in tcpserver itself; a store that needs a database client (mysql:) is read by a
-// helper program (doc/store-helper-protocol.md), so tcpserver links no database client.
+// Opens the roaming store named by -s/-S for tcpserver, through the store factory: a lookup
+// in process, or a helper program started and supervised here (helper_lookup.h). tcpserver
+// knows no store kind.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "child_registry.h"
-#include "event_handles.h"
-#include "logger.h"
-#include "server.h"
+#include "rules/event/event_handles.h"
+#include "tcpserver/child_registry.h"
+#include "tcpserver/logger.h"
+#include "tcpserver/server.h"
 
 namespace ucspi {
 

@@ -1,4 +1,4 @@
-#include "tcp_env.h"
+#include "tcpserver/tcp_env.h"
 
 #include <net/if.h>
 

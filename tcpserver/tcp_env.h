@@ -2,8 +2,8 @@
 // plus the TCP6* variables of fefe's build for clients presented as IPv6.
 #pragma once
 
-#include "child_env.h"
-#include "connection.h"
+#include "tcpserver/child_env.h"
+#include "tcpserver/connection.h"
 
 namespace ucspi {
 

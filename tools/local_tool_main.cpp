@@ -1,6 +1,6 @@
 // main() of relay-allow, relay-clear and relay-list, built once per tool with
 // RELAY_TOOL_NAME (relay-mysql's name for it) and RELAY_TOOL_MAIN (its main function).
-#include "local_tool_stores.h"
+#include "tools/local_tool_stores.h"
 
 int main(int argc, char** argv) {
   ucspi::LocalToolStores stores(RELAY_TOOL_NAME, argc, argv);

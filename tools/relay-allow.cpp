@@ -27,11 +27,11 @@
 #include <optional>
 #include <string>
 
-#include "error_str.h"
-#include "ip_address.h"
-#include "messages.h"
-#include "tool_args.h"
-#include "tool_stores.h"
+#include "rules/base/error_str.h"
+#include "rules/base/ip_address.h"
+#include "rules/base/messages.h"
+#include "tools/tool_args.h"
+#include "tools/tool_stores.h"
 
 using namespace ucspi;
 

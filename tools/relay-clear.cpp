@@ -4,15 +4,15 @@
 // run it from cron, as any user that may write the store's directory: a rewritten cdb store
 // keeps its mode and owner (doc/permissions.md). Quiet on success; 100 usage (a bad option
 // value included) or bad $RELAY_STORE, 111 store failure.
-#include "messages.h"
-#include "tool_args.h"
-#include "tool_stores.h"
+#include "rules/base/messages.h"
+#include "tools/tool_args.h"
+#include "tools/tool_stores.h"
 
 using namespace ucspi;
 
 int ucspi::relay_clear_main(int argc, char** argv, ToolStores& stores) {
   const Usage usage{"relay-clear", "relay-clear [ -s store ] [ -w seconds ]"};
-  AdminArgs args = parse_admin_args(argc, argv, stores, usage);
+  AdminArgs args = parse_admin_args(argc, argv, usage);
   try {
     stores.open_admin(args.spec)->expire(unix_now() - args.window);
   } catch (const StoreError& e) {

@@ -11,11 +11,11 @@
 #include <cerrno>
 #include <string>
 
-#include "error_str.h"
-#include "messages.h"
-#include "roaming_time.h"
-#include "tool_args.h"
-#include "tool_stores.h"
+#include "rules/base/error_str.h"
+#include "rules/base/messages.h"
+#include "rules/roaming/roaming_time.h"
+#include "tools/tool_args.h"
+#include "tools/tool_stores.h"
 
 using namespace ucspi;
 
@@ -47,7 +47,7 @@ void write_all(std::string_view text) {
 
 int ucspi::relay_list_main(int argc, char** argv, ToolStores& stores) {
   const Usage usage{"relay-list", "relay-list [ -s store ] [ -w seconds ]"};
-  AdminArgs args = parse_admin_args(argc, argv, stores, usage);
+  AdminArgs args = parse_admin_args(argc, argv, usage);
   std::vector<RoamingEntry> entries;
   try {
     entries = stores.open_admin(args.spec)->list();

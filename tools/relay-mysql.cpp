@@ -9,21 +9,23 @@
 // enough (doc/mysql-store.md).
 #include <string_view>
 
-#include "messages.h"
-#include "relay_mysql_modes.h"
-#include "tool_stores.h"
+#include "mysql/mysql_store.h"
+#include "rules/base/messages.h"
+#include "rules/roaming/store_factory.h"
+#include "tools/relay_mysql_modes.h"
+#include "tools/tool_stores.h"
 
 using namespace ucspi;
 
 namespace {
 
+// Every store: what the factory opens in process, and the stores it says we write (mysql:).
 class AllToolStores final : public ToolStores {
  public:
-  std::int64_t window(const StoreSpec& spec, std::optional<std::int64_t> requested) override {
-    return store_window(spec, requested);
-  }
   std::unique_ptr<RoamingAdmin> open_admin(const StoreSpec& spec) override {
-    return ucspi::open_admin(spec);
+    StoreWriter writer = open_store_writer(spec);
+    if (writer.admin) return std::move(writer.admin);
+    return make_mysql_admin(load_mysql_config(spec.path));
   }
 };
 

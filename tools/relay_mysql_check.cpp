@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 
-#include "messages.h"
+#include "rules/base/messages.h"
 #include "mysql/mysql_sql.h"
 #include "mysql/mysql_store.h"
-#include "relay_mysql_modes.h"
+#include "tools/relay_mysql_modes.h"
 
 namespace ucspi {
 

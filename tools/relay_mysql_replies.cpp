@@ -1,6 +1,6 @@
-#include "relay_mysql_replies.h"
+#include "tools/relay_mysql_replies.h"
 
-#include "socketmap.h"
+#include "rules/roaming/socketmap.h"
 
 namespace ucspi {
 

@@ -20,15 +20,15 @@
 #include <string>
 #include <string_view>
 
-#include "error_str.h"
-#include "messages.h"
+#include "rules/base/error_str.h"
+#include "rules/base/messages.h"
 #include "mysql/callback_guard.h"
 #include "mysql/login_lookup.h"
-#include "relay_mysql_modes.h"
-#include "relay_mysql_replies.h"
-#include "roaming_store.h"
-#include "rules/event_handles.h"
-#include "socketmap.h"
+#include "tools/relay_mysql_modes.h"
+#include "tools/relay_mysql_replies.h"
+#include "rules/roaming/roaming_store.h"
+#include "rules/event/event_handles.h"
+#include "rules/roaming/socketmap.h"
 
 namespace ucspi {
 

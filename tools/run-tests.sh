@@ -5,8 +5,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-"$top/tools/bootstrap.sh" "$top/build"
+"$top/tools/bootstrap.sh" "$top/build" -DUCSPI_WERROR=ON
 (cd "$top/build" && ctest --output-on-failure --timeout 600 -j2)
 
-"$top/tools/bootstrap.sh" "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DUCSPI_SANITIZE=ON
+"$top/tools/bootstrap.sh" "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DUCSPI_SANITIZE=ON -DUCSPI_WERROR=ON
 (cd "$top/build-asan" && ctest --output-on-failure --timeout 900 -j2)

@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "cdb_file.h"
-#include "error_str.h"
-#include "messages.h"
-#include "rules_compiler.h"
-#include "unique_fd.h"
+#include "rules/cdb/cdb_file.h"
+#include "rules/base/error_str.h"
+#include "rules/base/messages.h"
+#include "rules/rules_compiler.h"
+#include "rules/base/unique_fd.h"
 
 using namespace ucspi;
 

@@ -6,13 +6,13 @@
 #include <cstdlib>
 #include <string>
 
-#include "cdb_file.h"
-#include "cidr_key.h"
-#include "error_str.h"
-#include "ip_address.h"
-#include "messages.h"
-#include "rule_data.h"
-#include "rules_lookup.h"
+#include "rules/cdb/cdb_file.h"
+#include "rules/cidr_key.h"
+#include "rules/base/error_str.h"
+#include "rules/base/ip_address.h"
+#include "rules/base/messages.h"
+#include "rules/rule_data.h"
+#include "rules/rules_lookup.h"
 
 using namespace ucspi;
 

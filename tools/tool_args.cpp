@@ -1,4 +1,4 @@
-#include "tool_args.h"
+#include "tools/tool_args.h"
 
 #include <unistd.h>
 
@@ -6,8 +6,9 @@
 #include <ctime>
 #include <string>
 
-#include "messages.h"
-#include "roaming_time.h"
+#include "rules/base/messages.h"
+#include "rules/roaming/roaming_time.h"
+#include "rules/roaming/store_factory.h"
 
 namespace ucspi {
 
@@ -55,7 +56,7 @@ StoreSpec environment_store() {
   return parse_store_spec(text);
 }
 
-AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, const Usage& usage) {
+AdminArgs parse_admin_args(int argc, char** argv, const Usage& usage) {
   std::optional<StoreSpec> spec;
   std::optional<std::int64_t> window;
   ::opterr = 0;  // our usage line instead of getopt's message
@@ -75,7 +76,7 @@ AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, const Usag
     die(100, {fatal, e.what()});
   }
   try {
-    return AdminArgs{*spec, stores.window(*spec, window)};
+    return AdminArgs{*spec, store_window(*spec, window)};
   } catch (const StoreError& e) {
     die(111, {fatal, e.what()});  // e.g. an unreadable MySQL config
   }

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string_view>
 
-#include "store_spec.h"
-#include "tool_stores.h"
+#include "rules/roaming/store_spec.h"
+#include "tools/tool_stores.h"
 
 namespace ucspi {
 
@@ -44,7 +44,7 @@ struct AdminArgs {
   StoreSpec spec;
   std::int64_t window;
 };
-AdminArgs parse_admin_args(int argc, char** argv, ToolStores& stores, const Usage& usage);
+AdminArgs parse_admin_args(int argc, char** argv, const Usage& usage);
 
 // Seconds since 1970 now.
 std::int64_t unix_now();

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """tcpserver with a roaming store, end to end: real tcpserver, real relay-allow, real clients on
-loopback, and for MySQL a real MariaDB started by mysql/tests/mariadb-fixture.sh.
+loopback, and for MySQL a real MariaDB started by tests/support/mariadb-fixture.sh.
 
     roaming_tcpserver_test.py --bin DIR --store cdb|relay-ctrl|mysql [--fixture SCRIPT]
     roaming_tcpserver_test.py --bin DIR --outage --fixture SCRIPT

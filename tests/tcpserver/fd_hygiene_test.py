@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Children get none of tcpserver's own descriptors, by construction.
 
-    fd_hygiene_test.py --bin DIR --fixture mysql/tests/mariadb-fixture.sh
+    fd_hygiene_test.py --bin DIR --fixture tests/support/mariadb-fixture.sh
 
 tcpserver is started the way relay-ctrl-chdir starts it: with a directory already open on a
 descriptor of its own (fd 7). It runs with a MySQL store (its helper's socketpair), rules, name

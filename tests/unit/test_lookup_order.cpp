@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "lookup_order.h"
+#include "rules/lookup_order.h"
 
 using namespace ucspi;
 using Keys = std::vector<std::string>;

@@ -7,12 +7,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "cdb_file.h"
-#include "cdb_image.h"
-#include "roaming_cdb_file.h"
-#include "roaming_cdb_store.h"
-#include "test_roaming_support.h"
-#include "unique_fd.h"
+#include "rules/cdb/cdb_file.h"
+#include "rules/cdb/cdb_image.h"
+#include "rules/roaming/roaming_cdb_file.h"
+#include "rules/roaming/roaming_cdb_store.h"
+#include "tests/unit/roaming_test_support.h"
+#include "rules/base/unique_fd.h"
 
 using namespace ucspi;
 using namespace ucspi::test;

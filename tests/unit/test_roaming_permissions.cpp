@@ -9,10 +9,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "atomic_file.h"
-#include "relay_ctrl_store.h"
-#include "roaming_cdb_store.h"
-#include "test_roaming_support.h"
+#include "rules/roaming/atomic_file.h"
+#include "rules/roaming/relay_ctrl_store.h"
+#include "rules/roaming/roaming_cdb_store.h"
+#include "tests/unit/roaming_test_support.h"
 
 using namespace ucspi;
 using namespace ucspi::test;

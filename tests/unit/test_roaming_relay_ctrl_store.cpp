@@ -6,9 +6,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "relay_ctrl_store.h"
-#include "test_roaming_support.h"
-#include "unique_fd.h"
+#include "rules/roaming/relay_ctrl_store.h"
+#include "tests/unit/roaming_test_support.h"
+#include "rules/base/unique_fd.h"
 
 using namespace ucspi;
 using namespace ucspi::test;

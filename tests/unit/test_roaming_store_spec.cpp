@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "store_spec.h"
+#include <optional>
+
+#include "rules/roaming/roaming_store.h"
+#include "rules/roaming/store_factory.h"
+#include "rules/roaming/store_spec.h"
 
 using namespace ucspi;
 
@@ -32,4 +36,25 @@ TEST_CASE("the window defaults to 1800 s unless given", "[roaming][spec]") {
   CHECK(store_window(parse_store_spec("mysql:/nonexistent/sql"), 60) == 60);
   CHECK_THROWS_AS(store_window(parse_store_spec("mysql:/nonexistent/sql"), std::nullopt),
                   StoreError);
+}
+
+TEST_CASE("a store's kind has one name, its prefix", "[roaming][spec]") {
+  CHECK(store_kind_name(StoreKind::cdb) == "cdb");
+  CHECK(store_kind_name(StoreKind::mysql) == "mysql");
+  CHECK(store_kind_name(StoreKind::relay_ctrl) == "relay-ctrl");
+  CHECK(parse_store_spec("relay-ctrl:/x").kind == StoreKind::relay_ctrl);
+  CHECK_THROWS_AS(parse_store_spec("relay-ctrlx:/x"), StoreError);
+}
+
+TEST_CASE("the factory reads the file stores in process and names the helper of the others",
+          "[roaming][spec]") {
+  StoreReader cdb = open_store_reader(parse_store_spec("cdb:/nonexistent/x.cdb"), 60);
+  CHECK(cdb.lookup != nullptr);
+  CHECK_FALSE(cdb.helper);
+  CHECK(cdb.window == 60);
+  CHECK_THROWS_AS(open_store_reader(parse_store_spec("mysql:/nonexistent/sql"), 60), StoreError);
+  StoreWriter writer = open_store_writer(parse_store_spec("mysql:/nonexistent/sql"));
+  CHECK(writer.admin == nullptr);
+  CHECK(writer.program == "relay-mysql");
+  CHECK(open_store_writer(parse_store_spec("relay-ctrl:/x")).admin != nullptr);
 }

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "ip_address.h"
-#include "relay_ctrl_store.h"
-#include "roaming_cdb_store.h"
-#include "roaming_time.h"
-#include "store_spec.h"
-#include "test_roaming_support.h"
+#include "rules/base/ip_address.h"
+#include "rules/roaming/relay_ctrl_store.h"
+#include "rules/roaming/roaming_cdb_store.h"
+#include "rules/roaming/roaming_time.h"
+#include "rules/roaming/store_factory.h"
+#include "tests/unit/roaming_test_support.h"
 
 using namespace ucspi;
 using namespace ucspi::test;
@@ -29,8 +29,8 @@ struct Store {
       ::mkdir((dir / "relay").c_str(), 0700);
       spec = parse_store_spec("relay-ctrl:" + dir / "relay");
     }
-    admin = open_admin(spec);
-    lookup = open_lookup(spec, nullptr, window);
+    admin = open_store_writer(spec).admin;
+    lookup = open_store_reader(spec, window).lookup;
   }
   RelayAnswer answer(const std::string& ip, std::int64_t at = now) {
     return answer_of(*lookup, ip, at);
@@ -58,10 +58,10 @@ TEST_CASE("a store not created yet is empty for the tools and missing for lookup
   const std::string kind = GENERATE(as<std::string>{}, "cdb", "relay-ctrl");
   const std::string path = dir / "missing";
   StoreSpec spec = parse_store_spec(kind + ":" + path);
-  RelayVerdict verdict = verdict_of(*open_lookup(spec, nullptr, window), "10.0.0.1", now);
+  RelayVerdict verdict = verdict_of(*open_store_reader(spec, window).lookup, "10.0.0.1", now);
   CHECK(verdict.answer == RelayAnswer::unavailable);
   CHECK(verdict.problem == "unable to read " + path + ": file does not exist");
-  auto admin = open_admin(spec);
+  auto admin = open_store_writer(spec).admin;
   CHECK(admin->list().empty());
   // (relay-ctrl writers need the directory: see its own tests)
   if (kind == "cdb") CHECK(admin->expire(now) == 0);

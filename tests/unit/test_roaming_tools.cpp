@@ -5,9 +5,9 @@
 #include <regex>
 #include <sstream>
 
-#include "roaming_cdb_store.h"
-#include "store_spec.h"
-#include "test_roaming_support.h"
+#include "rules/roaming/roaming_cdb_store.h"
+#include "rules/roaming/store_spec.h"
+#include "tests/unit/roaming_test_support.h"
 
 using namespace ucspi;
 using namespace ucspi::test;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "rule_keys.h"
+#include "rules/rule_keys.h"
 
 using namespace ucspi;
 using Keys = std::vector<std::string>;

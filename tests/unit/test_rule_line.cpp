@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "rule_line.h"
+#include "rules/rule_line.h"
 
 using namespace ucspi;
 using namespace std::string_literals;

@@ -1,7 +1,7 @@
 // The store helper protocol: netstrings, socketmap requests and replies, the relay map's data.
 #include <catch2/catch.hpp>
 
-#include "socketmap.h"
+#include "rules/roaming/socketmap.h"
 
 using namespace ucspi;
 

@@ -8,10 +8,10 @@
 
 #include <unistd.h>
 
-#include "endpoint.h"
-#include "ip_address.h"
-#include "listen_address.h"
-#include "services_file.h"
+#include "tcpserver/endpoint.h"
+#include "rules/base/ip_address.h"
+#include "tcpserver/listen_address.h"
+#include "tcpserver/services_file.h"
 
 using namespace ucspi;
 

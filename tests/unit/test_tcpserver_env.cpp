@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "child_env.h"
+#include "tcpserver/child_env.h"
 
 using namespace ucspi;
 

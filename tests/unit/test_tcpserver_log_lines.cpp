@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "log_lines.h"
+#include "tcpserver/log_lines.h"
 
 using namespace ucspi;
 

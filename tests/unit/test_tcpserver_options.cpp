@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "options.h"
+#include "tcpserver/options.h"
 
 using namespace ucspi;
 

@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 
-#include "child_spawn.h"
-#include "inherited_fds.h"
-#include "logger.h"
-#include "unique_fd.h"
+#include "tcpserver/child_spawn.h"
+#include "tcpserver/inherited_fds.h"
+#include "tcpserver/logger.h"
+#include "rules/base/unique_fd.h"
 
 extern char** environ;
 

@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "logger.h"
-#include "store_health.h"
-#include "unique_fd.h"
+#include "tcpserver/logger.h"
+#include "tcpserver/store_health.h"
+#include "rules/base/unique_fd.h"
 
 using namespace ucspi;
 using std::chrono::minutes;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "roaming_cdb_file.h"
+#include "rules/roaming/roaming_cdb_file.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ double run_ms(const std::vector<std::string>& argv) {
 
 void report(const char* kind, std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[static_cast<std::size_t>(q * (ms.size() - 1))]; };
+  auto at = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1))]; };
   std::printf("%-34s n=%zu  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n", kind, ms.size(),
               at(0.50), at(0.90), at(0.99), ms.back());
 }

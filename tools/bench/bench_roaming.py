@@ -7,7 +7,7 @@ round-trip latency, side by side in one run, alternating rounds. Not a test: it 
 
 Every connection comes from 127.0.0.1, whose entry is in each store (with 10,000 others), and
 no rule gives it RELAYCLIENT, so every connection asks the store. Child: /bin/echo hi.
-MySQL: a private MariaDB started by mysql/tests/mariadb-fixture.sh, stopped at the end.
+MySQL: a private MariaDB started by tests/support/mariadb-fixture.sh, stopped at the end.
 Loopback only; every run is bounded by --cap seconds.
 """
 import argparse
@@ -23,7 +23,7 @@ import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE = os.path.join(TOP, "mysql", "tests", "mariadb-fixture.sh")
+FIXTURE = os.path.join(TOP, "tests", "support", "mariadb-fixture.sh")
 ENTRIES = 10_000
 RULES = b"127.0.0.3:deny\n10.0.0.0/8:allow,RELAYCLIENT=\"\"\n:allow\n"
 

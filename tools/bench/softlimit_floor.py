@@ -11,7 +11,7 @@ store's entry for 127.0.0.1 is recorded first, so every connection asks the stor
 is a tiny static program (compiled here), since children inherit the limit: the floor is then
 tcpserver's own. djb's tcpserver has no roaming store: its row is the same run without -s.
 The search is a bisection to 10 KB. Needs daemontools' softlimit; mysql needs
-mysql/tests/mariadb-fixture.sh (a private MariaDB). Loopback only, bounded in time.
+tests/support/mariadb-fixture.sh (a private MariaDB). Loopback only, bounded in time.
 """
 import argparse
 import os
@@ -156,7 +156,7 @@ def main():
     p.add_argument("--build-dir", default="build")
     p.add_argument("--stores", default="cdb,relay-ctrl,mysql")
     p.add_argument("--fixture", default=os.path.join(os.path.dirname(__file__), "..", "..",
-                                                     "mysql", "tests", "mariadb-fixture.sh"))
+                                                     "tests", "support", "mariadb-fixture.sh"))
     a = p.parse_args()
     if not shutil.which("softlimit"):
         sys.exit("softlimit not found: install Debian's daemontools")

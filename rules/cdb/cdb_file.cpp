@@ -1,0 +1,104 @@
+#include "rules/cdb/cdb_file.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace ucspi {
+
+CdbReader::CdbReader(CdbReader&& other) noexcept
+    : fd_(std::move(other.fd_)), cdb_(other.cdb_), stat_(other.stat_),
+      mapped_(std::exchange(other.mapped_, false)) {}
+
+CdbReader& CdbReader::operator=(CdbReader&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::move(other.fd_);
+    cdb_ = other.cdb_;
+    stat_ = other.stat_;
+    mapped_ = std::exchange(other.mapped_, false);
+  }
+  return *this;
+}
+
+CdbReader::~CdbReader() { close(); }
+
+void CdbReader::close() {
+  if (mapped_) cdb_free(&cdb_);
+  mapped_ = false;
+  fd_.reset();
+}
+
+int CdbReader::open(const char* path) {
+  close();
+  UniqueFd fd(::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return errno;
+  struct stat st {};
+  if (fstat(fd.get(), &st) == -1) return errno;
+  if (S_ISDIR(st.st_mode)) return EISDIR;
+  // tinycdb rejects files shorter than the 2048-byte header with EPROTO, and mmap fails on
+  // anything that is not a regular file; either way the caller drops the connection.
+  if (!S_ISREG(st.st_mode)) return EPROTO;
+  if (cdb_init(&cdb_, fd.get()) != 0) return errno ? errno : EPROTO;
+  fd_ = std::move(fd);
+  stat_ = st;
+  mapped_ = true;
+  return 0;
+}
+
+int CdbReader::find(std::string_view key, std::string_view& data) {
+  int r = cdb_find(&cdb_, key.data(), static_cast<unsigned>(key.size()));
+  if (r <= 0) {
+    if (r < 0) errno = EPROTO;
+    return r;
+  }
+  const char* p = static_cast<const char*>(cdb_getdata(&cdb_));
+  if (p == nullptr) {
+    errno = EPROTO;
+    return -1;
+  }
+  data = std::string_view(p, cdb_datalen(&cdb_));
+  return 1;
+}
+
+int CdbReader::for_each(const Visitor& visit) {
+  unsigned pos = 0;
+  cdb_seqinit(&pos, &cdb_);
+  int r;
+  while ((r = cdb_seqnext(&pos, &cdb_)) > 0) {
+    const char* key = static_cast<const char*>(cdb_getkey(&cdb_));
+    const char* data = static_cast<const char*>(cdb_getdata(&cdb_));
+    if (key == nullptr || data == nullptr) break;
+    if (!visit(std::string_view(key, cdb_keylen(&cdb_)), std::string_view(data, cdb_datalen(&cdb_))))
+      return 0;
+  }
+  if (r == 0) return 0;
+  errno = EPROTO;
+  return -1;
+}
+
+CdbWriter::CdbWriter(int fd) {
+  if (cdb_make_start(&make_, fd) != 0) start_error_ = errno ? errno : ENOMEM;
+}
+
+// tinycdb frees its record lists only in cdb_make_finish and offers no way to abandon a
+// cdb_make. Writers are used by short-lived tools that exit after an abandoned build, so the
+// lists stay reachable until exit instead of writing an index into a file we are discarding.
+CdbWriter::~CdbWriter() = default;
+
+bool CdbWriter::add(std::string_view key, std::string_view data) {
+  return cdb_make_add(&make_, key.data(), static_cast<unsigned>(key.size()), data.data(),
+                      static_cast<unsigned>(data.size())) == 0;
+}
+
+bool CdbWriter::finish() {
+  return cdb_make_finish(&make_) == 0;
+}
+
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+}  // namespace ucspi

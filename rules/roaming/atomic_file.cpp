@@ -1,0 +1,141 @@
+#include "rules/roaming/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "rules/base/error_str.h"
+#include "rules/roaming/roaming_store.h"
+
+namespace ucspi {
+namespace {
+
+[[noreturn]] void fail(std::string_view what, const std::string& path, int err) {
+  throw StoreError(std::string(what) + path + ": " + error_str(err));
+}
+
+void sync_directory(const std::string& path) {
+  const std::string dir = directory_of(path);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) fail("unable to open directory ", dir, errno);
+  if (::fsync(fd.get()) == -1) fail("unable to sync directory ", dir, errno);
+}
+
+// The file the new one will replace, or nullopt when path names no regular file yet.
+std::optional<struct stat> replaced_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == -1) {
+    if (errno == ENOENT) return std::nullopt;
+    fail("unable to stat ", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return std::nullopt;  // the rename will say what is wrong
+  return st;
+}
+
+struct OwnerKept {
+  bool user;
+  bool group;
+};
+
+// Gives fd the owner and group of old, or as much of them as this process may: only root gives
+// a file away, and others may choose only among their own groups.
+OwnerKept give_owner(int fd, const struct stat& old, const std::string& temp_path) {
+  struct stat mine {};
+  if (::fstat(fd, &mine) == -1) fail("unable to stat ", temp_path, errno);
+  OwnerKept kept{mine.st_uid == old.st_uid, mine.st_gid == old.st_gid};
+  if (kept.user && kept.group) return kept;  // the usual case: the same user rewrites its store
+  if (::fchown(fd, old.st_uid, old.st_gid) == 0) return {true, true};
+  // EINVAL: an owner this user namespace cannot name, as good as forbidden.
+  if (errno != EPERM && errno != EINVAL) fail("unable to change the owner of ", temp_path, errno);
+  if (!kept.group && ::fchown(fd, static_cast<uid_t>(-1), old.st_gid) == 0) kept.group = true;
+  return kept;
+}
+
+// Whether those who could read the old file may still read one of this mode and ownership.
+// Root reads anything, so a file of root's loses nobody by changing hands (relay-ctrl-allow
+// left its files 0600 root). A kept group with read permission serves the old owner too:
+// tcpserver reads with -u and -g.
+bool readers_keep_access(const struct stat& old, OwnerKept kept, mode_t mode) {
+  if (mode & S_IROTH) return true;
+  const bool owner_reads = kept.user || old.st_uid == 0 || !(mode & S_IRUSR) ||
+                           (kept.group && (mode & S_IRGRP));
+  const bool group_reads = kept.group || !(mode & S_IRGRP);
+  return owner_reads && group_reads;
+}
+
+std::string octal_mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode));
+  return text;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string temp_path, std::string final_path, mode_t new_file_mode)
+    : temp_path_(std::move(temp_path)), final_path_(std::move(final_path)) {
+  // O_EXCL|O_NOFOLLOW: in a shared directory a planted symlink must not redirect our write.
+  ::unlink(temp_path_.c_str());
+  fd_.reset(::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd_) fail("unable to create ", temp_path_, errno);
+  try {
+    take_permissions(new_file_mode);
+  } catch (...) {
+    ::unlink(temp_path_.c_str());  // the destructor does not run for a constructor that throws
+    throw;
+  }
+}
+
+// fchmod, unlike open's mode, is not cut down by the umask. Owner first: a chown may clear
+// mode bits.
+void AtomicFile::take_permissions(mode_t new_file_mode) const {
+  std::optional<struct stat> old = replaced_file(final_path_);
+  const mode_t mode = old ? old->st_mode & 0777 : new_file_mode;
+  if (old) {
+    const OwnerKept kept = give_owner(fd_.get(), *old, temp_path_);
+    if (!readers_keep_access(*old, kept, mode))
+      throw StoreError("unable to keep owner " + std::to_string(old->st_uid) + ':' +
+                       std::to_string(old->st_gid) + " of " + final_path_ + " (mode " +
+                       octal_mode(mode) + ", not readable by all): " + error_str(EPERM));
+  }
+  if (::fchmod(fd_.get(), mode) == -1) fail("unable to set the mode of ", temp_path_, errno);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFile::fail_write(int err) const { fail("unable to write to ", temp_path_, err); }
+
+void AtomicFile::write(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd_.get(), data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail_write(n < 0 ? errno : EIO);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void AtomicFile::commit(Durability durability) {
+  const bool durable = durability == Durability::durable;
+  if (durable && ::fsync(fd_.get()) == -1) fail_write(errno);
+  if (::close(fd_.release()) == -1) fail_write(errno);  // NFS reports write errors here
+  if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+    throw StoreError("unable to move " + temp_path_ + " to " + final_path_ + ": " +
+                     error_str(errno));
+  committed_ = true;
+  if (durable) sync_directory(final_path_);
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace ucspi

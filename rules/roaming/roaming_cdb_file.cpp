@@ -1,0 +1,235 @@
+#include "rules/roaming/roaming_cdb_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rules/roaming/atomic_file.h"
+#include "rules/cdb/cdb_image.h"
+#include "rules/base/unique_fd.h"
+
+namespace ucspi {
+namespace {
+
+constexpr std::uint32_t header_size = 2048;
+
+std::uint32_t get_u32(const unsigned char* p) {
+  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
+         std::uint32_t{p[3]} << 24;
+}
+
+void put_u32(char* out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i) & 0xff);
+}
+
+// What to_chars writes for the time parse_login_time reads from data: no leading zero.
+bool is_canonical_time(std::string_view data) {
+  if (data.empty() || data.size() > 18 || (data[0] == '0' && data.size() > 1)) return false;
+  for (char c : data)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// A read-only map of a whole file, unmapped on destruction.
+class FileMap {
+ public:
+  FileMap() = default;
+  FileMap(const FileMap&) = delete;
+  FileMap& operator=(const FileMap&) = delete;
+  ~FileMap() {
+    if (data_ != nullptr) ::munmap(data_, size_);
+  }
+
+  // False when path cannot be opened or mapped, or no longer names the file expected.
+  bool map(const std::string& path, const struct stat& expected) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) == -1 || !S_ISREG(st.st_mode) || !same_file(st, expected))
+      return false;
+    if (st.st_size < static_cast<off_t>(header_size) ||
+        static_cast<std::uint64_t>(st.st_size) > std::numeric_limits<std::uint32_t>::max())
+      return false;
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, fd.get(), 0);
+    if (p == MAP_FAILED) return false;
+    data_ = p;
+    size_ = static_cast<std::size_t>(st.st_size);
+    return true;
+  }
+
+  const unsigned char* bytes() const { return static_cast<const unsigned char*>(data_); }
+  std::size_t size() const { return size_; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// writev until every byte is written.
+void write_all(AtomicFile& file, std::vector<iovec> parts) {
+  std::size_t first = 0;
+  while (first < parts.size()) {
+    const int count = static_cast<int>(std::min<std::size_t>(parts.size() - first, IOV_MAX));
+    ssize_t n = ::writev(file.fd(), &parts[first], count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) file.fail_write(n < 0 ? errno : EIO);
+    auto left = static_cast<std::size_t>(n);
+    while (first < parts.size() && left >= parts[first].iov_len) left -= parts[first++].iov_len;
+    if (left > 0) {
+      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + left;
+      parts[first].iov_len -= left;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_login_time(std::string_view data) {
+  if (data.empty() || data.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : data) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+int RoamingCdb::open(const std::string& path) {
+  if (int err = cdb_.open(path.c_str()); err != 0) return err;
+  std::string_view marker;
+  if (cdb_.find("", marker) == 1 && marker == roaming_cdb_marker) return 0;
+  cdb_ = CdbReader{};  // an unmapped reader: is_open() must not vouch for a foreign file
+  return EPROTO;
+}
+
+int RoamingCdb::find(std::string_view ip, std::int64_t& last_login) {
+  std::string_view data;
+  int r = cdb_.find(ip, data);
+  if (r <= 0) return r;
+  std::optional<std::int64_t> time = parse_login_time(data);
+  if (!time) return -1;
+  last_login = *time;
+  return 1;
+}
+
+int RoamingCdb::for_each(const Visitor& visit) {
+  bool bad_record = false;
+  int r = cdb_.for_each([&](std::string_view key, std::string_view data) {
+    if (key.empty()) return true;  // the marker
+    std::optional<std::int64_t> time = parse_login_time(data);
+    if (!time) {
+      bad_record = true;
+      return false;
+    }
+    return visit(key, *time);
+  });
+  return bad_record ? -1 : r;
+}
+
+void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
+                       std::size_t expected_bytes, mode_t new_file_mode) {
+  CdbImage image(expected_bytes);
+  bool fits = image.add("", roaming_cdb_marker);
+  produce([&](std::string_view ip, std::int64_t last_login) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
+    fits = fits && ec == std::errc{} && image.add(ip, std::string_view(digits, end - digits));
+  });
+  AtomicFile file(path + ".tmp", path, new_file_mode);
+  if (!fits || !image.finish()) file.fail_write(EFBIG);
+  file.write(image.bytes());
+  file.commit(Durability::durable);
+}
+
+}  // namespace ucspi
+
+namespace ucspi {
+
+bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
+                           std::int64_t last_login, mode_t new_file_mode) {
+  if (ip.empty()) return false;
+  FileMap old;
+  if (!old.map(path, current)) return false;
+  const unsigned char* mem = old.bytes();
+  // The data area, as tinycdb's cdb_init sees it: up to the first hash table.
+  const std::uint32_t data_end = get_u32(mem);
+  if (data_end < header_size || data_end > old.size()) return false;
+
+  // The old records still wanted, as ranges of the old file ([first, second)).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> kept;
+  std::vector<CdbSlot> slots;
+  slots.reserve((data_end - header_size) / 24 + 2);
+  std::uint32_t removed = 0;  // bytes of ip's old records, dropped before the current one
+  std::uint32_t kept_from = header_size;
+  std::uint32_t pos = header_size;
+  while (pos < data_end) {
+    // Every length checked against the data area before it is used, as cdb_seqnext does.
+    if (data_end - pos < 8) return false;
+    const std::uint32_t key_length = get_u32(mem + pos);
+    const std::uint32_t data_length = get_u32(mem + pos + 4);
+    if (key_length > data_end - pos - 8 || data_length > data_end - pos - 8 - key_length)
+      return false;
+    const std::string_view key(reinterpret_cast<const char*>(mem) + pos + 8, key_length);
+    const std::string_view data(key.data() + key_length, data_length);
+    const std::uint32_t next = pos + 8 + key_length + data_length;
+    if (pos == header_size) {
+      if (!key.empty() || data != roaming_cdb_marker) return false;
+    } else if (key.empty() || !is_canonical_time(data)) {
+      return false;
+    }
+    if (key == ip) {
+      if (kept_from < pos) kept.emplace_back(kept_from, pos);
+      if (kept.size() > 64) return false;  // a file of another tool's making, full of ip
+      kept_from = next;
+      removed += next - pos;
+    } else {
+      slots.push_back(CdbSlot{cdb_hash_of(key), pos - removed});
+    }
+    pos = next;
+  }
+  if (slots.empty()) return false;  // no marker: an empty data area
+  if (kept_from < data_end) kept.emplace_back(kept_from, data_end);
+
+  char digits[24];
+  auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
+  if (ec != std::errc{}) return false;
+  const std::string_view time(digits, static_cast<std::size_t>(digits_end - digits));
+  const std::uint64_t record_at = std::uint64_t{data_end} - removed;
+  const std::uint64_t tables_at = record_at + 8 + ip.size() + time.size();
+  if (tables_at + 16 * (std::uint64_t{slots.size()} + 1) > std::numeric_limits<std::uint32_t>::max())
+    return false;  // the long way round refuses it with EFBIG
+  slots.push_back(CdbSlot{cdb_hash_of(ip), static_cast<std::uint32_t>(record_at)});
+
+  std::string record(8, '\0');
+  put_u32(record.data(), static_cast<std::uint32_t>(ip.size()));
+  put_u32(record.data() + 4, static_cast<std::uint32_t>(time.size()));
+  record.append(ip);
+  record.append(time);
+  char header[header_size];
+  const std::size_t tables_size = 16 * slots.size();
+  std::unique_ptr<char[]> tables(new char[tables_size]);
+  build_cdb_index(slots, static_cast<std::uint32_t>(tables_at), header, tables.get());
+
+  std::vector<iovec> parts;
+  parts.reserve(kept.size() + 3);
+  parts.push_back(iovec{header, sizeof header});
+  for (auto [from, to] : kept)
+    parts.push_back(iovec{const_cast<unsigned char*>(mem + from), std::size_t{to - from}});
+  parts.push_back(iovec{record.data(), record.size()});
+  parts.push_back(iovec{tables.get(), tables_size});
+
+  AtomicFile file(path + ".tmp", path, new_file_mode);
+  write_all(file, std::move(parts));
+  file.commit(Durability::durable);
+  return true;
+}
+
+}  // namespace ucspi

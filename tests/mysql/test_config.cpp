@@ -1,0 +1,135 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "mysql/mysql_store.h"
+#include "mysql/server_address.h"
+
+using namespace ucspi;
+
+namespace {
+
+// A config file in a private temporary directory, removed afterwards.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    char dir_template[] = "/tmp/ucspi-mysql-config-XXXXXX";
+    dir_ = mkdtemp(dir_template);
+    path_ = dir_ + "/sql";
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() {
+    std::remove(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+std::string error_of(const std::string& text) {
+  TempFile file(text);
+  try {
+    load_mysql_config(file.path());
+  } catch (const StoreError& e) {
+    std::string message = e.what();
+    REQUIRE(message.rfind(file.path(), 0) == 0);  // names the file first
+    return message.substr(file.path().size());
+  }
+  FAIL("no StoreError for:\n" << text);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("config: Mail::Toaster's file, spaces and tabs, any tag case") {
+  TempFile file(
+      "# written by Mail::Toaster\n"
+      "server db.example.org\n"
+      "PORT\t3307\n"
+      "Database  mail\n"
+      "table relay_v6   # trailing comment\n"
+      "user vpopmail\n"
+      "pass se#cret\n"
+      "\n"
+      "   time 900\n");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK(config.server == "db.example.org");
+  CHECK(config.port == 3307);
+  CHECK(config.database == "mail");
+  CHECK(config.table == "relay_v6");
+  CHECK(config.user == "vpopmail");
+  CHECK(config.pass == "se#cret");
+  CHECK(config.time == 900);
+  CHECK(config.socket.empty());
+  CHECK(config.connect_timeout_ms == 1000);
+  CHECK(config.query_timeout_ms == 1000);
+}
+
+TEST_CASE("config: defaults and the socket tag") {
+  TempFile file("user u\npass p\nsocket /run/mysqld/mysqld.sock\n");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK(config.server == "localhost");
+  CHECK(config.port == 3306);
+  CHECK(config.database == "vpopmail");
+  CHECK(config.table == "relay");
+  CHECK_FALSE(config.time);  // the store factory's default applies (1800 s)
+  CHECK(config.socket == "/run/mysqld/mysqld.sock");
+}
+
+TEST_CASE("config: a missing file is an error, never an open relay") {
+  try {
+    load_mysql_config("/nonexistent/var/qmail/control/sql");
+    FAIL("no StoreError");
+  } catch (const StoreError& e) {
+    CHECK(std::string(e.what()) ==
+          "unable to read /nonexistent/var/qmail/control/sql: file does not exist");
+  }
+}
+
+TEST_CASE("config: a directory is not a config file") {
+  CHECK_THROWS_WITH(load_mysql_config("/tmp"), "unable to read /tmp: is a directory");
+}
+
+TEST_CASE("config: CRLF line ends, a last line without newline, blank and comment-only lines") {
+  TempFile file("# comment\r\n\r\nuser u\r\n   # indented comment\npass p\r\ntime 60");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK(config.user == "u");
+  CHECK(config.pass == "p");
+  CHECK(config.time == 60);
+}
+
+TEST_CASE("config: bad files name the line and the problem") {
+  CHECK(error_of("user u\npass p\nhost db\n") ==
+        ": line 3: unknown tag `host` (expected server, port, socket, database, table, user, pass "
+        "or time)");
+  CHECK(error_of("user=u\npass p\n").find(": line 1: tag `user=u` has no value") == 0);
+  CHECK(error_of("user u\npass p\nport 99999\n") ==
+        ": line 3: port `99999` is not a number from 1 to 65535");
+  CHECK(error_of("user u\npass p\nport 33x\n") ==
+        ": line 3: port `33x` is not a number from 1 to 65535");
+  CHECK(error_of("user u\npass p\ntime 0\n") ==
+        ": line 3: time `0` is not a positive number of seconds");
+  CHECK(error_of("user u\npass p\ntime -5\n").find("time `-5`") != std::string::npos);
+  CHECK(error_of("user u\npass p\ntable relay;drop\n").find("table `relay;drop` is not a plain") !=
+        std::string::npos);
+  CHECK(error_of("user u\npass p\ntable `relay`\n").find("is not a plain identifier") !=
+        std::string::npos);
+  CHECK(error_of("user u\npass p\npass q\n") == ": line 3: duplicate tag `pass` (first on line 2)");
+  CHECK(error_of("user u\npass p q\n") == ": line 2: expected `tag value`, found more after `p`");
+  CHECK(error_of("user u\n") == ": no `pass` line");
+  CHECK(error_of("pass p\n") == ": no `user` line");
+  CHECK(error_of("") == ": no `user` line");
+}
+
+TEST_CASE("the server's host name is resolved once, to an address", "[mysql][config]") {
+  CHECK(ucspi::resolve_server_once("127.0.0.1") == "127.0.0.1");
+  CHECK(ucspi::resolve_server_once("::1") == "::1");
+  CHECK(ucspi::resolve_server_once("localhost") == "localhost");  // Connector/C: unix socket
+  // A name that does not resolve is not tested: any lookup of one would leave the machine.
+}

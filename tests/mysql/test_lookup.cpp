@@ -1,0 +1,177 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "tests/mysql/db_support.h"
+#include "tests/mysql/event_loop.h"
+
+using namespace ucspi;
+using namespace ucspi::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t kNow = 1700000000;
+constexpr std::int64_t kWindow = 1800;
+
+// Recent, expired, permanent and IPv6 rows in a fresh table.
+MysqlConfig seeded(MysqlConfig config, const std::string& stem, bool classic) {
+  config.table = unique_table(stem);
+  if (classic) create_classic_table(config);
+  auto admin = make_mysql_admin(config);
+  admin->record("10.1.1.1", kNow - 60);           // logged in a minute ago
+  admin->record("10.1.1.2", kNow - kWindow);      // exactly at the window's edge: expired
+  admin->record("10.1.1.3", kNow - 86400);        // yesterday
+  admin->record("::1", kNow - 5);
+  admin->record("2001:db8::7", kNow - 10);
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('192.0.2.9', NULL)");
+  // Another writer's uppercase IPv6 text: the column matches it case-insensitively.
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('2001:DB8::AB', '" +
+                       std::to_string(kNow - 30) + "')");
+  return config;
+}
+
+void check_answers(const MysqlConfig& config) {
+  EventLoop loop;
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  CHECK(lookup_now(loop, *store, "10.1.1.1", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "10.1.1.2", kNow) == RelayAnswer::no_relay);
+  CHECK(lookup_now(loop, *store, "10.1.1.3", kNow) == RelayAnswer::no_relay);
+  CHECK(lookup_now(loop, *store, "127.0.0.2", kNow) == RelayAnswer::no_relay);
+  CHECK(lookup_now(loop, *store, "::1", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "2001:db8::7", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "2001:db8:0:0::7", kNow) == RelayAnswer::relay);  // canonicalised
+  CHECK(lookup_now(loop, *store, "::ffff:10.1.1.1", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "2001:db8::ab", kNow) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "192.0.2.9", kNow + 10 * 365 * 86400) == RelayAnswer::relay);
+  CHECK(lookup_now(loop, *store, "10.1.1.1", kNow + kWindow) == RelayAnswer::no_relay);
+  CHECK(lookup_now(loop, *store, "", kNow) == RelayAnswer::no_relay);
+  CHECK(lookup_now(loop, *store, "10.1.1.1' OR '1'='1", kNow) == RelayAnswer::no_relay);
+}
+
+}  // namespace
+
+TEST_CASE("lookup: relay, expired, unknown, permanent and IPv6 (BIGINT column)") {
+  check_answers(seeded(fixture_config(), "lookup_int", false));
+}
+
+TEST_CASE("lookup: the same on vpopmail's CHAR(12) column") {
+  check_answers(seeded(fixture_config(), "lookup_char", true));
+}
+
+TEST_CASE("lookup: over the unix socket") {
+  check_answers(seeded(fixture_socket_config(), "lookup_sock", false));
+}
+
+TEST_CASE("lookup: many concurrent lookups, identical ones coalesced, all answered right") {
+  MysqlConfig config = seeded(fixture_config(), "lookup_many", false);
+  EventLoop loop;
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  int relays = 0, others = 0, answered = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string ip = i % 3 == 0 ? "10.1.1.1" : "10.2.0." + std::to_string(i % 50);
+    bool expect_relay = i % 3 == 0;
+    store->lookup(ip, kNow, [&, expect_relay](RelayVerdict verdict) {
+      const RelayAnswer a = verdict.answer;
+      ++answered;
+      if (a == RelayAnswer::relay && expect_relay) ++relays;
+      if (a == RelayAnswer::no_relay && !expect_relay) ++others;
+    });
+  }
+  CHECK(answered == 0);  // never called back from inside lookup()
+  REQUIRE(loop.run_until([&] { return answered == 300; }, 5s));
+  CHECK(relays == 100);
+  CHECK(others == 200);
+}
+
+TEST_CASE("lookup: the connection's socket is close-on-exec") {
+  MysqlConfig config = seeded(fixture_config(), "lookup_cloexec", false);
+  EventLoop loop;
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  REQUIRE(lookup_now(loop, *store, "10.1.1.1", kNow) == RelayAnswer::relay);
+  int sockets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = std::stoi(entry.path().filename().string());
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    ++sockets;
+    INFO("fd " << fd);
+    CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+  }
+  CHECK(sockets >= 1);
+}
+
+TEST_CASE("lookup: destruction drops pending lookups and no callback runs afterwards") {
+  MysqlConfig config = seeded(fixture_config(), "lookup_destroy", false);
+  EventLoop loop;
+  int calls = 0;
+  {
+    auto store = make_mysql_lookup(loop.base(), config, kWindow);
+    for (int i = 0; i < 20; ++i) {
+      store->lookup("10.1.1.1", kNow, [&calls](RelayVerdict) { ++calls; });
+    }
+  }
+  loop.run_for(300ms);
+  CHECK(calls == 0);
+
+  // A callback may destroy the store; the answers after it are dropped, not delivered.
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  REQUIRE(lookup_now(loop, *store, "10.1.1.1", kNow) == RelayAnswer::relay);
+  calls = 0;
+  for (int i = 0; i < 5; ++i) {
+    store->lookup("10.1.1.1", kNow, [&](RelayVerdict) {
+      ++calls;
+      store.reset();
+    });
+  }
+  loop.run_for(300ms);
+  CHECK(calls == 1);
+  CHECK(store == nullptr);
+}
+
+TEST_CASE("login times: the newest stamp, permanent, absent, canonical keys") {
+  MysqlConfig config = seeded(fixture_config(), "login_times", true);
+  // A second row for one IP, which only a table without a primary key can hold.
+  exec_sql(config, "ALTER TABLE `" + config.table + "` DROP PRIMARY KEY");
+  exec_sql(config, "INSERT INTO `" + config.table + "` VALUES ('10.1.1.3', '" +
+                       std::to_string(kNow - 7) + "')");
+  EventLoop loop;
+  auto store = make_mysql_login_lookup(loop.base(), config);
+  CHECK(describe(login_now(loop, *store, "10.1.1.1")) == "found " + std::to_string(kNow - 60));
+  CHECK(describe(login_now(loop, *store, "10.1.1.3")) == "found " + std::to_string(kNow - 7));
+  CHECK(describe(login_now(loop, *store, "192.0.2.9")) == "found permanent");
+  CHECK(describe(login_now(loop, *store, "::ffff:10.1.1.2")) ==
+        "found " + std::to_string(kNow - kWindow));
+  CHECK(describe(login_now(loop, *store, "2001:DB8:0::7")) == "found " + std::to_string(kNow - 10));
+  CHECK(describe(login_now(loop, *store, "127.0.0.2")) == "absent");
+  CHECK(describe(login_now(loop, *store, "2001_db8__1")) == "absent");
+  CHECK(describe(login_now(loop, *store, "")) == "absent");
+}
+
+TEST_CASE("lookup: wrong password answers unavailable with the server's reason") {
+  MysqlConfig config = fixture_config();
+  config.pass = "wrong";
+  EventLoop loop;
+  auto store = make_mysql_lookup(loop.base(), config, kWindow);
+  RelayVerdict first = verdict_now(loop, *store, "10.1.1.1", kNow);
+  CHECK(first.answer == RelayAnswer::unavailable);
+  CHECK_THAT(first.problem, Catch::StartsWith("mysql 127.0.0.1:" + std::to_string(config.port) +
+                                              ": ") &&
+                                Catch::Contains("Access denied"));
+  RelayVerdict again = verdict_now(loop, *store, "10.1.1.1", kNow);
+  CHECK(again.answer == RelayAnswer::unavailable);
+  CHECK(again.problem == first.problem);
+}
+
+TEST_CASE("lookup: a missing table is unavailable, named, never an empty store") {
+  MysqlConfig config = fixture_config();
+  config.table = unique_table("no_such_table");
+  EventLoop loop;
+  auto store = make_mysql_login_lookup(loop.base(), config);
+  LoginAnswer answer = login_now(loop, *store, "10.1.1.1");
+  CHECK(answer.status == LoginAnswer::Status::unavailable);
+  CHECK_THAT(answer.reason, Catch::Contains("`" + config.table + "`") &&
+                                Catch::Contains("does not exist"));
+}

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "mysql/callback_guard.h"
+#include "rules/event/callback_guard.h"
 #include "mysql/mysql_connect.h"
 
 namespace ucspi {

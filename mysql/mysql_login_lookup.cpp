@@ -15,7 +15,7 @@
 
 #include "mysql/answer_mailbox.h"
 #include "mysql/async_connection.h"
-#include "mysql/callback_guard.h"
+#include "rules/event/callback_guard.h"
 #include "mysql/ip_column_query.h"
 #include "mysql/login_lookup.h"
 #include "mysql/lookup_queue.h"

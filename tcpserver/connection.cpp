@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "rules/base/error_str.h"
+#include "rules/event/callback_guard.h"
 
 namespace ucspi {
 
@@ -73,14 +74,14 @@ bool Connection::write_banner() {
 
 void Connection::on_banner_writable(evutil_socket_t, short, void* self) {
   auto* c = static_cast<Connection*>(self);
-  try {
-    if (!c->write_banner()) return;
-    if (c->banner_sent_ < c->options_.banner.size()) return;
-    c->banner_event_.reset();
-    c->task_done();
-  } catch (...) {
-    c->owner_.abandon(c->id_);  // an exception must not unwind into libevent
-  }
+  guard_callback(
+      [c] {
+        if (!c->write_banner()) return;
+        if (c->banner_sent_ < c->options_.banner.size()) return;
+        c->banner_event_.reset();
+        c->task_done();
+      },
+      [c](const char*) { c->owner_.abandon(c->id_); });
 }
 
 void Connection::start_lookups() {

@@ -14,7 +14,7 @@
 #include "tcpserver/child_spawn.h"
 #include "rules/base/error_str.h"
 #include "rules/roaming/roaming_time.h"
-#include "tcpserver/shield.h"
+#include "rules/event/callback_guard.h"
 #include "rules/roaming/socketmap.h"
 #include "rules/base/unique_fd.h"
 
@@ -202,19 +202,19 @@ class HelperLookup final : public RoamingLookup {
 
   static void on_readable(evutil_socket_t, short, void* self) {
     auto* h = static_cast<HelperLookup*>(self);
-    shield(h->log_, [h] { h->read_replies(); });
+    guard_callback([h] { h->read_replies(); }, h->log_.failed_callback());
   }
   static void on_writable(evutil_socket_t, short, void* self) {
     auto* h = static_cast<HelperLookup*>(self);
-    shield(h->log_, [h] { h->flush(); });
+    guard_callback([h] { h->flush(); }, h->log_.failed_callback());
   }
   static void on_deadline(evutil_socket_t, short, void* self) {
     auto* h = static_cast<HelperLookup*>(self);
-    shield(h->log_, [h] { h->check_deadline(); });
+    guard_callback([h] { h->check_deadline(); }, h->log_.failed_callback());
   }
   static void on_restart(evutil_socket_t, short, void* self) {
     auto* h = static_cast<HelperLookup*>(self);
-    shield(h->log_, [h] { h->start(); });
+    guard_callback([h] { h->start(); }, h->log_.failed_callback());
   }
 
   event_base* base_;

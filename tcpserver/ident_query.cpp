@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <new>
+
+#include "rules/event/callback_guard.h"
 
 namespace ucspi {
 namespace {
@@ -74,14 +75,14 @@ void IdentQuery::on_timeout(evutil_socket_t, short, void* self) {
 
 void IdentQuery::on_socket(evutil_socket_t, short what, void* self) {
   auto* q = static_cast<IdentQuery*>(self);
-  try {
-    if (what & EV_WRITE)
-      q->send_request();
-    else
-      q->read_reply();
-  } catch (const std::bad_alloc&) {
-    q->finish(std::nullopt);  // no answer, as for a failed query; never unwind into libevent
-  }
+  guard_callback(
+      [q, what] {
+        if (what & EV_WRITE)
+          q->send_request();
+        else
+          q->read_reply();
+      },
+      [q](const char*) { q->finish(std::nullopt); });  // no answer, as for a failed query
 }
 
 void IdentQuery::send_request() {

@@ -1,6 +1,7 @@
 // Writes tcpserver's diagnostics to fd 2, one write(2) per line, honouring -q/-Q/-v.
 #pragma once
 
+#include <initializer_list>
 #include <string_view>
 
 namespace ucspi {
@@ -13,9 +14,14 @@ class Logger {
   void warn(std::string_view line) const;
   // status/pid/ok/deny/end lines: printed only under -v.
   void verbose(std::string_view line) const;
+  // What an event callback that threw says ("tcpserver: warning: out of memory"), for
+  // guard_callback (rules/event/callback_guard.h); it allocates nothing.
+  auto failed_callback() const {
+    return [this](const char* why) { warn_parts({"tcpserver: warning: ", why, "\n"}); };
+  }
 
  private:
-  static void write_all(std::string_view line);
+  void warn_parts(std::initializer_list<std::string_view> parts) const;
   int verbosity_;
 };
 

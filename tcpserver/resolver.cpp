@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "rules/base/ip_address.h"
-#include "tcpserver/shield.h"
+#include "rules/event/callback_guard.h"
 
 namespace ucspi {
 namespace {
@@ -172,7 +172,7 @@ void Resolver::forward_matches(const std::string& name, const sockaddr_storage& 
 void Resolver::on_reverse(int result, char type, int count, int, void* addresses, void* arg) {
   auto* flight = static_cast<Flight*>(arg);
   Resolver* self = flight->owner;
-  shield(self->log_, [&] {
+  guard_callback([&] {
     std::unique_ptr<Flight> owned = self->land(flight);
     if (!owned) return;
     std::optional<std::string> name;
@@ -181,18 +181,18 @@ void Resolver::on_reverse(int result, char type, int count, int, void* addresses
       if (text && *text) name = clean_name(text);
     }
     for (NameDone& done : owned->names) done(name);
-  });
+  }, self->log_.failed_callback());
 }
 
 void Resolver::on_forward(int result, char type, int count, int, void* addresses, void* arg) {
   auto* flight = static_cast<Flight*>(arg);
   Resolver* self = flight->owner;
-  shield(self->log_, [&] {
+  guard_callback([&] {
     std::unique_ptr<Flight> owned = self->land(flight);
     if (!owned) return;
     const bool answered = result == DNS_ERR_NONE && addresses != nullptr;
     for (auto& [done, addr] : owned->matches) done(answered && answer_has(addr, type, count, addresses));
-  });
+  }, self->log_.failed_callback());
 }
 
 }  // namespace ucspi

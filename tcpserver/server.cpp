@@ -10,7 +10,7 @@
 
 #include "rules/base/error_str.h"
 #include "tcpserver/log_lines.h"
-#include "tcpserver/shield.h"
+#include "rules/event/callback_guard.h"
 #include "tcpserver/tcp_env.h"
 
 extern char** environ;
@@ -82,7 +82,7 @@ void Server::update_listener() {
 
 void Server::on_listener(evutil_socket_t, short, void* self) {
   auto* s = static_cast<Server*>(self);
-  shield(s->log_, [s] { s->accept_some(); });
+  guard_callback([s] { s->accept_some(); }, s->log_.failed_callback());
 }
 
 void Server::accept_some() {
@@ -314,7 +314,7 @@ void Server::release_slot(const std::string& ip) {
 
 void Server::on_sigchld(evutil_socket_t, short, void* self) {
   auto* s = static_cast<Server*>(self);
-  shield(s->log_, [s] { s->children_.reap(); });
+  guard_callback([s] { s->children_.reap(); }, s->log_.failed_callback());
 }
 
 std::uint64_t Server::synthetic_pid() { return next_synthetic_pid_++; }

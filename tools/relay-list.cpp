@@ -16,6 +16,7 @@
 #include "rules/roaming/roaming_time.h"
 #include "tools/tool_args.h"
 #include "tools/tool_stores.h"
+#include "rules/base/write_all.h"
 
 using namespace ucspi;
 
@@ -34,13 +35,9 @@ std::string entry_line(const RoamingEntry& entry, std::int64_t now, std::int64_t
   return line;
 }
 
-void write_all(std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(1, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) die(111, {"relay-list: fatal: unable to write output: ", error_str(errno)});
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
+void print(std::string_view text) {
+  if (int err = write_all(1, text); err != 0)
+    die(111, {"relay-list: fatal: unable to write output: ", error_str(err)});
 }
 
 }  // namespace
@@ -59,6 +56,6 @@ int ucspi::relay_list_main(int argc, char** argv, ToolStores& stores) {
   const std::int64_t now = unix_now();
   std::string out;
   for (const RoamingEntry& entry : entries) out += entry_line(entry, now, args.window);
-  write_all(out);
+  print(out);
   return 0;
 }

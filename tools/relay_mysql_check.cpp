@@ -14,18 +14,16 @@
 #include "mysql/mysql_sql.h"
 #include "mysql/mysql_store.h"
 #include "tools/relay_mysql_modes.h"
+#include "rules/base/write_all.h"
+#include "rules/base/error_str.h"
 
 namespace ucspi {
 
 namespace {
 
 void print(const std::string& text) {
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t n = ::write(1, rest.data(), rest.size());
-    if (n <= 0) die(111, {"relay-mysql: fatal: unable to write output"});
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (int err = write_all(1, text); err != 0)
+    die(111, {"relay-mysql: fatal: unable to write output: ", error_str(err)});
 }
 
 }  // namespace

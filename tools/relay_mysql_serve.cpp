@@ -22,7 +22,7 @@
 
 #include "rules/base/error_str.h"
 #include "rules/base/messages.h"
-#include "mysql/callback_guard.h"
+#include "rules/event/callback_guard.h"
 #include "mysql/login_lookup.h"
 #include "tools/relay_mysql_modes.h"
 #include "tools/relay_mysql_replies.h"

@@ -13,6 +13,7 @@
 #include "rules/base/messages.h"
 #include "rules/rule_data.h"
 #include "rules/rules_lookup.h"
+#include "rules/base/write_all.h"
 
 using namespace ucspi;
 
@@ -93,12 +94,5 @@ int main(int argc, char** argv) {
     });
     put(out, denied ? "deny connection\n" : "allow connection\n");
   }
-  std::string_view rest = out;
-  while (!rest.empty()) {
-    ssize_t n = ::write(1, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 111;
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
+  return write_all(1, out) == 0 ? 0 : 111;
 }

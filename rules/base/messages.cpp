@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
-#include <cerrno>
+#include <string>
+
+#include "rules/base/write_all.h"
 
 namespace ucspi {
 
@@ -10,13 +12,7 @@ void print_line(std::initializer_list<std::string_view> parts) {
   std::string line;
   for (std::string_view part : parts) line += part;
   line += '\n';
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    ssize_t n = ::write(2, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  write_all(2, line);  // a broken stderr must not stop the program
 }
 
 void die(int exit_code, std::initializer_list<std::string_view> parts) {

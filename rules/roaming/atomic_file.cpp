@@ -11,6 +11,7 @@
 
 #include "rules/base/error_str.h"
 #include "rules/roaming/roaming_store.h"
+#include "rules/base/write_all.h"
 
 namespace ucspi {
 namespace {
@@ -112,12 +113,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::fail_write(int err) const { fail("unable to write to ", temp_path_, err); }
 
 void AtomicFile::write(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd_.get(), data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail_write(n < 0 ? errno : EIO);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (int err = write_all(fd_.get(), data); err != 0) fail_write(err);
 }
 
 void AtomicFile::commit(Durability durability) {

@@ -1,4 +1,6 @@
 // libevent calls our callbacks from C: an exception must never unwind through its frames.
+// Every callback we give libevent runs its body through guard_callback (tcpserver, and
+// relay-mysql serve).
 #pragma once
 
 #include <exception>

@@ -7,9 +7,9 @@ build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 
 # The end-to-end chain (tests/e2e) also runs Debian's own Dovecot (POP3), curl, swaks and
-# daemontools (supervise, svc, svstat, softlimit, multilog).
+# daemontools (supervise, svc, svstat, softlimit, multilog); pyflakes checks the Python tests.
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
-mariadb-server mariadb-client python3 \
+mariadb-server mariadb-client python3 python3-pyflakes \
 dovecot-core dovecot-pop3d curl swaks daemontools"
 
 missing=""

@@ -11,6 +11,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_ANY, TYPE_PTR,  # noqa: E402,F401
                           TYPE_TXT, ScriptedDns, response)
 
+# The chain test asks the zone's queries by type through this module.
+__all__ = ["RblDns", "reversed_name", "txt_rdata", "TYPE_PTR", "TYPE_TXT"]
+
 
 def reversed_name(ip, zone):
     return ".".join(reversed(ip.split("."))) + "." + zone

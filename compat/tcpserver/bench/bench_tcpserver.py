@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 # A small tcp.smtp of the kind qmail/vpopmail sites run: relaying for local nets, a few blocked

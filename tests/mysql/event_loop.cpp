@@ -47,21 +47,6 @@ void EventLoop::on_tick(evutil_socket_t, short, void* self) {
   loop->last_tick_ = now;
 }
 
-RelayVerdict verdict_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
-                         std::int64_t now, std::chrono::milliseconds limit) {
-  std::optional<RelayVerdict> answer;
-  store.lookup(ip, now, [&answer](RelayVerdict verdict) { answer = std::move(verdict); });
-  if (!loop.run_until([&answer] { return answer.has_value(); }, limit)) {
-    FAIL("lookup of " << ip << " not answered within " << limit.count() << " ms");
-  }
-  return *answer;
-}
-
-RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
-                       std::int64_t now, std::chrono::milliseconds limit) {
-  return verdict_now(loop, store, ip, now, limit).answer;
-}
-
 LoginAnswer login_now(EventLoop& loop, LoginLookup& store, const std::string& ip,
                       std::chrono::milliseconds limit) {
   std::optional<LoginAnswer> answer;

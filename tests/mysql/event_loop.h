@@ -9,7 +9,6 @@
 
 #include "mysql/login_lookup.h"
 #include "mysql/mysql_handles.h"
-#include "rules/roaming/roaming_store.h"
 
 namespace ucspi::test {
 
@@ -37,12 +36,6 @@ class EventLoop {
 };
 
 // One lookup run to completion on the loop (fails the test after `limit`).
-RelayVerdict verdict_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
-                         std::int64_t now,
-                         std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
-RelayAnswer lookup_now(EventLoop& loop, RoamingLookup& store, const std::string& ip,
-                       std::int64_t now,
-                       std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
 LoginAnswer login_now(EventLoop& loop, LoginLookup& store, const std::string& ip,
                       std::chrono::milliseconds limit = std::chrono::milliseconds(3000));
 

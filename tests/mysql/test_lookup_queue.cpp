@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include "mysql/lookup_queue.h"
-#include "mysql/mysql_store.h"
 
 using namespace ucspi;
 using namespace std::chrono_literals;
@@ -25,9 +24,6 @@ void deliver(std::vector<ReadyAnswer> ready) {
   for (auto& r : ready) r.done(std::move(r.answer));
 }
 
-LoginAnswer found(std::int64_t seconds) { return {Status::found, {false, seconds}, {}}; }
-LoginAnswer permanent() { return {Status::found, {true, 0}, {}}; }
-
 }  // namespace
 
 TEST_CASE("queue: the newest stamp wins, any permanent row makes the answer permanent") {
@@ -38,19 +34,6 @@ TEST_CASE("queue: the newest stamp wins, any permanent row makes the answer perm
   CHECK(newest.login.seconds == 950);
   CHECK(login_answer({-3}).login.seconds == -3);
   CHECK(login_answer({5, std::nullopt, 950}).login.permanent);
-}
-
-TEST_CASE("window: relay iff permanent or younger than the window, unavailable keeps its reason") {
-  CHECK(relay_verdict(LoginAnswer{}, 1000, 100).answer == RelayAnswer::no_relay);
-  CHECK(relay_verdict(permanent(), 1000, 100).answer == RelayAnswer::relay);
-  CHECK(relay_verdict(found(901), 1000, 100).answer == RelayAnswer::relay);
-  CHECK(relay_verdict(found(900), 1000, 100).answer == RelayAnswer::no_relay);  // > now - window
-  RelayVerdict down = relay_verdict(unavailable_answer("db down"), 1000, 100);
-  CHECK(down.answer == RelayAnswer::unavailable);
-  CHECK(down.problem == "db down");
-  RelayVerdict refused = relay_verdict({Status::refused, {}, "too narrow"}, 1000, 100);
-  CHECK(refused.answer == RelayAnswer::unavailable);
-  CHECK(refused.problem == "too narrow");
 }
 
 TEST_CASE("queue: identical IPs share one query, also one already in flight") {

@@ -90,11 +90,6 @@ TEST_CASE("narrow column: a row another writer cut never grants relay to its col
   CHECK(describe(login_now(loop, *logins, "10.1.1.1")) == "found " + std::to_string(kNow - 5));
   CHECK(describe(login_now(loop, *logins, "2001:db8::7")) == "absent");  // short IPv6 is fine
 
-  auto store = make_mysql_lookup(loop.base(), config, 1800);
-  RelayVerdict verdict = verdict_now(loop, *store, kCut, kNow);
-  CHECK(verdict.answer == RelayAnswer::unavailable);
-  CHECK(verdict.problem == cut.reason);
-
   ServeProcess helper(write_config_file(config));
   CHECK(helper.answer(kCut) == "PERM " + cut.reason);
   CHECK(helper.answer("10.1.1.1") == "OK " + std::to_string(kNow - 5));

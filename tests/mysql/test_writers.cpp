@@ -44,7 +44,9 @@ TEST_CASE("writers: 8 concurrent writers x 200 IPs, every one present afterwards
     }
   }
 
+  // The lookup reads a racing writer's row back, to the second.
   EventLoop loop;
-  auto store = make_mysql_lookup(loop.base(), config, 1800);
-  CHECK(lookup_now(loop, *store, "10.7.1.99", 1700000000 + 199 + 60) == RelayAnswer::relay);
+  auto store = make_mysql_login_lookup(loop.base(), config);
+  CHECK(describe(login_now(loop, *store, "10.7.1.99")) ==
+        "found " + std::to_string(1700000000 + 199));
 }

@@ -4,6 +4,7 @@
 
 #include "rules/cidr_key.h"
 #include "rules/base/ip_address.h"
+#include "rules/base/scan_ulong.h"
 
 namespace ucspi {
 namespace {
@@ -16,13 +17,6 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-// djb's scan_ulong over a string already checked to be digits: wraps modulo 2^64 like his.
-std::uint64_t scan_digits(std::string_view s) {
-  std::uint64_t value = 0;
-  for (char c : s) value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  return value;
-}
-
 // djb's range rule: the first '-', the decimal part around it, one key per value, top capped.
 bool expand_range(std::string_view address, std::vector<std::string>& keys) {
   std::size_t dash = address.find('-');
@@ -33,8 +27,8 @@ bool expand_range(std::string_view address, std::vector<std::string>& keys) {
   std::string_view bot_text = address.substr(left, dash - left);
   std::string_view top_text = address.substr(dash + 1, right - dash - 1);
   if (!all_digits(bot_text) || !all_digits(top_text)) return false;
-  std::uint64_t bot = scan_digits(bot_text);
-  std::uint64_t top = scan_digits(top_text);
+  std::uint64_t bot = scan_ulong(bot_text);
+  std::uint64_t top = scan_ulong(top_text);
   if (top > 255) top = 255;
   for (std::uint64_t n = bot; n <= top; ++n) {
     std::string key(address.substr(0, left));
@@ -50,7 +44,7 @@ std::optional<std::string> cidr_key(std::string_view address) {
   std::string_view network = address.substr(0, slash);
   std::string_view bits = address.substr(slash + 1);
   if (network.empty() || bits.empty() || bits.size() > 3 || !all_digits(bits)) return std::nullopt;
-  auto prefix = static_cast<unsigned>(scan_digits(bits));
+  auto prefix = static_cast<unsigned>(scan_ulong(bits));
   if (contains(network, ':')) {
     auto ip = parse_ip6(network);
     if (!ip || prefix > 128) return std::nullopt;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/base/ip_address.h"
+#include "rules/base/scan_ulong.h"
 #include "rules/event/event_handles.h"
 #include "tcpserver/options.h"
 #include "tcpserver/resolver.h"
@@ -124,7 +125,7 @@ HostResult resolve_name(const std::string& word, bool ipv4_only, unsigned scope_
 
 PortResult parse_port(const std::string& word) {
   std::size_t n = 0;
-  unsigned long value = scan_ulong(word.c_str(), &n);
+  unsigned long value = scan_ulong(word, &n);
   if (n == word.size()) return {true, static_cast<unsigned short>(value & 0xffff)};
   std::optional<unsigned short> named = tcp_service_port(word);
   if (!named) return {};

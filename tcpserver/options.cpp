@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "rules/roaming/roaming_time.h"
+#include "rules/base/scan_ulong.h"
 #include "rules/roaming/roaming_store.h"
 #include "rules/roaming/store_spec.h"
 
@@ -109,17 +110,6 @@ const char* usage_line() {
   return "tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] "
          "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] "
          "host port program";
-}
-
-unsigned long scan_ulong(const char* text, std::size_t* consumed) {
-  unsigned long value = 0;
-  std::size_t n = 0;
-  while (text[n] >= '0' && text[n] <= '9') {
-    value = value * 10 + static_cast<unsigned long>(text[n] - '0');
-    ++n;
-  }
-  if (consumed) *consumed = n;
-  return value;
 }
 
 ParsedCommandLine parse_options(int argc, const char* const* argv, Options& out) {

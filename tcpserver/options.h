@@ -58,7 +58,5 @@ ParsedCommandLine parse_options(int argc, const char* const* argv, Options& out)
 // djb's usage line (without the trailing newline).
 const char* usage_line();
 
-// djb's scan_ulong: leading decimal digits, the rest ignored, wrapping like his.
-unsigned long scan_ulong(const char* text, std::size_t* consumed = nullptr);
 
 }  // namespace ucspi

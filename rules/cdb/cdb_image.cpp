@@ -4,15 +4,13 @@
 #include <array>
 #include <limits>
 
+#include "rules/cdb/cdb_format.h"
+
 namespace ucspi {
 namespace {
 
-constexpr std::size_t header_size = 2048;
+constexpr std::size_t header_size = cdb_header_size;
 constexpr std::uint64_t max_file_size = std::numeric_limits<std::uint32_t>::max();
-
-void put_u32(char* out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i) & 0xff);
-}
 
 void append_u32(std::string& out, std::uint32_t value) {
   char buf[4];

@@ -16,15 +16,11 @@
 namespace ucspi {
 namespace {
 
-[[noreturn]] void fail(std::string_view what, const std::string& path, int err) {
-  throw StoreError(std::string(what) + path + ": " + error_str(err));
-}
-
 void sync_directory(const std::string& path) {
   const std::string dir = directory_of(path);
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) fail("unable to open directory ", dir, errno);
-  if (::fsync(fd.get()) == -1) fail("unable to sync directory ", dir, errno);
+  if (!fd) throw_store_error("unable to open directory ", dir, errno);
+  if (::fsync(fd.get()) == -1) throw_store_error("unable to sync directory ", dir, errno);
 }
 
 // The file the new one will replace, or nullopt when path names no regular file yet.
@@ -32,7 +28,7 @@ std::optional<struct stat> replaced_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == -1) {
     if (errno == ENOENT) return std::nullopt;
-    fail("unable to stat ", path, errno);
+    throw_store_error("unable to stat ", path, errno);
   }
   if (!S_ISREG(st.st_mode)) return std::nullopt;  // the rename will say what is wrong
   return st;
@@ -47,12 +43,12 @@ struct OwnerKept {
 // a file away, and others may choose only among their own groups.
 OwnerKept give_owner(int fd, const struct stat& old, const std::string& temp_path) {
   struct stat mine {};
-  if (::fstat(fd, &mine) == -1) fail("unable to stat ", temp_path, errno);
+  if (::fstat(fd, &mine) == -1) throw_store_error("unable to stat ", temp_path, errno);
   OwnerKept kept{mine.st_uid == old.st_uid, mine.st_gid == old.st_gid};
   if (kept.user && kept.group) return kept;  // the usual case: the same user rewrites its store
   if (::fchown(fd, old.st_uid, old.st_gid) == 0) return {true, true};
   // EINVAL: an owner this user namespace cannot name, as good as forbidden.
-  if (errno != EPERM && errno != EINVAL) fail("unable to change the owner of ", temp_path, errno);
+  if (errno != EPERM && errno != EINVAL) throw_store_error("unable to change the owner of ", temp_path, errno);
   if (!kept.group && ::fchown(fd, static_cast<uid_t>(-1), old.st_gid) == 0) kept.group = true;
   return kept;
 }
@@ -82,7 +78,7 @@ AtomicFile::AtomicFile(std::string temp_path, std::string final_path, mode_t new
   // O_EXCL|O_NOFOLLOW: in a shared directory a planted symlink must not redirect our write.
   ::unlink(temp_path_.c_str());
   fd_.reset(::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd_) fail("unable to create ", temp_path_, errno);
+  if (!fd_) throw_store_error("unable to create ", temp_path_, errno);
   try {
     take_permissions(new_file_mode);
   } catch (...) {
@@ -103,14 +99,14 @@ void AtomicFile::take_permissions(mode_t new_file_mode) const {
                        std::to_string(old->st_gid) + " of " + final_path_ + " (mode " +
                        octal_mode(mode) + ", not readable by all): " + error_str(EPERM));
   }
-  if (::fchmod(fd_.get(), mode) == -1) fail("unable to set the mode of ", temp_path_, errno);
+  if (::fchmod(fd_.get(), mode) == -1) throw_store_error("unable to set the mode of ", temp_path_, errno);
 }
 
 AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(temp_path_.c_str());
 }
 
-void AtomicFile::fail_write(int err) const { fail("unable to write to ", temp_path_, err); }
+void AtomicFile::fail_write(int err) const { throw_store_error("unable to write to ", temp_path_, err); }
 
 void AtomicFile::write(std::string_view data) {
   if (int err = write_all(fd_.get(), data); err != 0) fail_write(err);

@@ -32,10 +32,6 @@ bool is_entry_name(std::string_view name) {
   return canonical && *canonical == name;
 }
 
-[[noreturn]] void fail(std::string_view what, const std::string& path, int err) {
-  throw StoreError(std::string(what) + path + ": " + error_str(err));
-}
-
 class RelayCtrlLookup final : public RoamingLookup {
  public:
   RelayCtrlLookup(std::string dir, std::int64_t window) : dir_(std::move(dir)), window_(window) {}
@@ -83,7 +79,7 @@ class RelayCtrlAdmin final : public RoamingAdmin {
     AtomicFile file(dir_ + '/' + temp_name(), path, options_.new_file_mode);
     file.write(options_.payload);
     const struct timespec times[2] = {{now, 0}, {now, 0}};
-    if (::futimens(file.fd(), times) == -1) fail("unable to set the time of ", file.temp_path(), errno);
+    if (::futimens(file.fd(), times) == -1) throw_store_error("unable to set the time of ", file.temp_path(), errno);
     // No fsync: an entry lost in a crash costs one more login, and logins must stay fast.
     file.commit(Durability::best_effort);
   }
@@ -104,7 +100,7 @@ class RelayCtrlAdmin final : public RoamingAdmin {
       if (::unlinkat(::dirfd(dir), name, 0) == 0) {
         ++expired;
       } else if (errno != ENOENT) {
-        fail("unable to remove ", dir_ + '/' + name, errno);
+        throw_store_error("unable to remove ", dir_ + '/' + name, errno);
       }
     });
     return expired;
@@ -118,7 +114,7 @@ class RelayCtrlAdmin final : public RoamingAdmin {
     DirStream dir(::opendir(dir_.c_str()), &::closedir);
     if (!dir) {
       if (errno == ENOENT) return;
-      fail("unable to open directory ", dir_, errno);
+      throw_store_error("unable to open directory ", dir_, errno);
     }
     errno = 0;
     while (const struct dirent* entry = ::readdir(dir.get())) {
@@ -129,7 +125,7 @@ class RelayCtrlAdmin final : public RoamingAdmin {
         visit(dir.get(), entry->d_name, st);
       errno = 0;
     }
-    if (errno != 0) fail("unable to read directory ", dir_, errno);
+    if (errno != 0) throw_store_error("unable to read directory ", dir_, errno);
   }
 
   bool is_recorded_recently(const std::string& path, std::int64_t now) const {
@@ -145,9 +141,9 @@ class RelayCtrlAdmin final : public RoamingAdmin {
 
   UniqueFd lock_dir(LockMode mode) const {
     UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) fail("unable to open directory ", dir_, errno);
+    if (!fd) throw_store_error("unable to open directory ", dir_, errno);
     int err = lock_with_timeout(fd.get(), mode, options_.lock_wait);
-    if (err != 0) fail("unable to lock ", dir_, err);
+    if (err != 0) throw_store_error("unable to lock ", dir_, err);
     return fd;
   }
 

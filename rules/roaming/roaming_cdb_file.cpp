@@ -14,22 +14,14 @@
 #include <vector>
 
 #include "rules/roaming/atomic_file.h"
+#include "rules/cdb/cdb_format.h"
 #include "rules/cdb/cdb_image.h"
 #include "rules/base/unique_fd.h"
 
 namespace ucspi {
 namespace {
 
-constexpr std::uint32_t header_size = 2048;
-
-std::uint32_t get_u32(const unsigned char* p) {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
-         std::uint32_t{p[3]} << 24;
-}
-
-void put_u32(char* out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i) & 0xff);
-}
+constexpr std::uint32_t header_size = cdb_header_size;
 
 // What to_chars writes for the time parse_login_time reads from data: no leading zero.
 bool is_canonical_time(std::string_view data) {

@@ -116,7 +116,7 @@ class CdbAdmin final : public RoamingAdmin {
     int err = cdb.open(path_);
     if (err == 0 || err == ENOENT) return cdb;
     if (err == EPROTO) throw StoreError(path_ + " is not a roaming cdb (no marker record)");
-    throw StoreError("unable to read " + path_ + ": " + error_str(err));
+    throw_store_error("unable to read ", path_, err);
   }
 
   // The new file is about as large as the current one: a hint to allocate it once.
@@ -147,9 +147,9 @@ class CdbAdmin final : public RoamingAdmin {
     const std::string lock_path = path_ + ".lock";
     // 0644, not new_file_mode: opening it takes no right to the store, and every writer needs it.
     UniqueFd fd = open_lock_file(lock_path, 0644);
-    if (!fd) throw StoreError("unable to open " + lock_path + ": " + error_str(errno));
+    if (!fd) throw_store_error("unable to open ", lock_path, errno);
     int err = lock_with_timeout(fd.get(), LockMode::exclusive, options_.lock_wait);
-    if (err != 0) throw StoreError("unable to lock " + lock_path + ": " + error_str(err));
+    if (err != 0) throw_store_error("unable to lock ", lock_path, err);
     return fd;
   }
 

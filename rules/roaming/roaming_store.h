@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/base/error_str.h"
+
 namespace ucspi {
 
 enum class RelayAnswer {
@@ -32,6 +34,11 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The stores' one way to fail naming the operation, djb's way: "unable to open PATH: ERRSTR".
+[[noreturn]] inline void throw_store_error(std::string_view what, const std::string& path, int err) {
+  throw StoreError(std::string(what) + path + ": " + error_str(err));
+}
 
 struct RoamingEntry {
   std::string ip;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "rules/base/scan_ulong.h"
 #include "tcpserver/options.h"
 
 using namespace ucspi;

@@ -7,6 +7,7 @@
 
 #include "rules/base/error_str.h"
 #include "rules/event/callback_guard.h"
+#include "tcpserver/socket_address.h"
 
 namespace ucspi {
 
@@ -34,8 +35,7 @@ void Connection::start() {
   // djb writes the banner before any lookup, so even a denied client receives it.
   pending_ = 1;  // held until every task has been started
   if (!write_banner()) return;
-  socklen_t len = sizeof local_addr_;
-  if (::getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&local_addr_), &len) != 0)
+  if (!local_address_of(sock_.get(), local_addr_))
     return owner_.drop(*this, std::string("unable to get local address: ") + error_str(errno));
   present_endpoint(local_addr_, options_.v4_as_mapped || remote_.ipv6, local_);
   start_lookups();

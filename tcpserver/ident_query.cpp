@@ -6,28 +6,9 @@
 #include <cerrno>
 
 #include "rules/event/callback_guard.h"
+#include "tcpserver/socket_address.h"
 
 namespace ucspi {
-namespace {
-
-unsigned short port_of(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-  return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
-}
-
-void set_port(sockaddr_storage& a, unsigned short port) {
-  if (a.ss_family == AF_INET)
-    reinterpret_cast<sockaddr_in&>(a).sin_port = htons(port);
-  else
-    reinterpret_cast<sockaddr_in6&>(a).sin6_port = htons(port);
-}
-
-socklen_t length_of(const sockaddr_storage& a) {
-  return a.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-}
-
-}  // namespace
-
 bool IdentQuery::Parser::feed(std::string_view chunk) {
   for (char c : chunk) {
     if (c == ' ' || c == '\t' || c == '\r') continue;
@@ -55,9 +36,9 @@ void IdentQuery::start() {
   set_port(connect_to, 113);
 
   fd_.reset(::socket(remote_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd_ || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&bind_to), length_of(bind_to)) != 0)
+  if (!fd_ || ::bind(fd_.get(), as_sockaddr(bind_to), length_of(bind_to)) != 0)
     return finish(std::nullopt);
-  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&connect_to), length_of(connect_to)) != 0 &&
+  if (::connect(fd_.get(), as_sockaddr(connect_to), length_of(connect_to)) != 0 &&
       errno != EINPROGRESS)
     return finish(std::nullopt);
 

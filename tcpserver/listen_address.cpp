@@ -5,6 +5,7 @@
 #include <event2/util.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -17,19 +18,20 @@
 #include "tcpserver/options.h"
 #include "tcpserver/resolver.h"
 #include "tcpserver/services_file.h"
+#include "tcpserver/socket_address.h"
 
 namespace ucspi {
 namespace {
 
 void set_v4(HostResult& r, const unsigned char bytes[4]) {
-  auto& a = reinterpret_cast<sockaddr_in&>(r.addr);
+  sockaddr_in& a = as_v4(r.addr);
   a.sin_family = AF_INET;
   std::memcpy(&a.sin_addr, bytes, 4);
   r.len = sizeof(sockaddr_in);
 }
 
 void set_v6(HostResult& r, const Ip6& ip, unsigned scope_id) {
-  auto& a = reinterpret_cast<sockaddr_in6&>(r.addr);
+  sockaddr_in6& a = as_v6(r.addr);
   a.sin6_family = AF_INET6;
   std::memcpy(&a.sin6_addr, ip.data(), 16);
   a.sin6_scope_id = scope_id;
@@ -61,14 +63,13 @@ std::vector<unsigned char> djb_numeric_bytes(std::string_view word) {
 }
 
 void set_from(HostResult& r, const evutil_addrinfo& ai, unsigned scope_id) {
-  if (ai.ai_family == AF_INET) {
-    set_v4(r, reinterpret_cast<const unsigned char*>(
-                  &reinterpret_cast<const sockaddr_in*>(ai.ai_addr)->sin_addr));
+  sockaddr_storage answer{};
+  std::memcpy(&answer, ai.ai_addr, std::min<std::size_t>(ai.ai_addrlen, sizeof answer));
+  if (is_v4(answer)) {
+    set_v4(r, ip4_of(as_v4(answer)).data());
     return;
   }
-  Ip6 ip;
-  std::memcpy(ip.data(), &reinterpret_cast<const sockaddr_in6*>(ai.ai_addr)->sin6_addr, 16);
-  set_v6(r, ip, scope_id);
+  set_v6(r, ip6_of(as_v6(answer)), scope_id);
 }
 
 struct NameAnswer {

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +12,7 @@
 #include "rules/base/error_str.h"
 #include "rules/event/event_handles.h"
 #include "tcpserver/listen_address.h"
+#include "tcpserver/listener.h"
 #include "tcpserver/logger.h"
 #include "tcpserver/options.h"
 #include "tcpserver/server.h"
@@ -48,39 +47,6 @@ void install_signals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-}
-
-UniqueFd open_listener(const Logger& log, HostResult& host, unsigned short port) {
-  int family = host.addr.ss_family;
-  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd && family == AF_INET6 && host.dual_stack && (errno == EINVAL || errno == EAFNOSUPPORT)) {
-    // A kernel without IPv6: the wildcard falls back to 0.0.0.0, as in fefe's build.
-    host = resolve_listen_host("0", true, 0);
-    family = AF_INET;
-    fd.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  }
-  if (!fd) die_sys(log, "unable to create socket", errno);
-  int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (family == AF_INET6) {
-    int v6only = host.dual_stack ? 0 : 1;
-    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-    reinterpret_cast<sockaddr_in6&>(host.addr).sin6_port = htons(port);
-  } else {
-    reinterpret_cast<sockaddr_in&>(host.addr).sin_port = htons(port);
-  }
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&host.addr), host.len) != 0)
-    die_sys(log, "unable to bind", errno);
-  return fd;
-}
-
-unsigned short bound_port(const Logger& log, int fd) {
-  sockaddr_storage local{};
-  socklen_t len = sizeof local;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0)
-    die_sys(log, "unable to get local address", errno);
-  if (local.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6&>(local).sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in&>(local).sin_port);
 }
 
 void drop_privileges(const Logger& log, const Options& o) {
@@ -128,10 +94,12 @@ int serve(const Options& options, const Logger& log, const InheritedFds& inherit
     die_sys(log, "temporarily unable to figure out IP address for " + *options.host, host.error);
   if (host.status == HostResult::Status::no_address) die(log, "no IP address for " + *options.host);
 
-  UniqueFd listener = open_listener(log, host, port.port);
-  unsigned short actual_port = bound_port(log, listener.get());
-  if (::listen(listener.get(), static_cast<int>(options.backlog)) != 0)
-    die_sys(log, "unable to listen", errno);
+  Listener listener;
+  try {
+    listener = open_listener(host, port.port, options.backlog);
+  } catch (const ListenerError& e) {
+    die_sys(log, e.operation, e.err);
+  }
   drop_privileges(log, options);
 
   EventBasePtr base(event_base_new());
@@ -146,10 +114,10 @@ int serve(const Options& options, const Logger& log, const InheritedFds& inherit
     }
   }
 
-  if (options.print_port) print_port(actual_port);
+  if (options.print_port) print_port(listener.port);
   detach_stdio();
 
-  Server server(options, base.get(), std::move(listener), log, std::move(roaming), children,
+  Server server(options, base.get(), std::move(listener.fd), log, std::move(roaming), children,
                 inherited);
   return server.run();
 }

@@ -9,6 +9,8 @@
 
 #include "rules/base/ip_address.h"
 #include "rules/event/callback_guard.h"
+#include "tcpserver/endpoint.h"
+#include "tcpserver/socket_address.h"
 
 namespace ucspi {
 namespace {
@@ -56,10 +58,10 @@ EvdnsBasePtr make_dns(event_base* base, unsigned long connection_limit) {
 // The question's key: the address as the PTR query sees it (v4-mapped asked as IPv4).
 std::string reverse_key(const sockaddr_storage& addr, in_addr& v4, const in6_addr*& v6) {
   v6 = nullptr;
-  if (addr.ss_family == AF_INET) {
-    v4 = reinterpret_cast<const sockaddr_in&>(addr).sin_addr;
+  if (is_v4(addr)) {
+    v4 = as_v4(addr).sin_addr;
   } else {
-    const in6_addr& a6 = reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr;
+    const in6_addr& a6 = as_v6(addr).sin6_addr;
     if (IN6_IS_ADDR_V4MAPPED(&a6)) {
       std::memcpy(&v4, a6.s6_addr + 12, 4);
     } else {
@@ -71,21 +73,19 @@ std::string reverse_key(const sockaddr_storage& addr, in_addr& v4, const in6_add
 }
 
 bool forward_is_v6(const sockaddr_storage& addr) {
-  return addr.ss_family == AF_INET6 &&
-         !IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr);
+  return is_v6(addr) && !IN6_IS_ADDR_V4MAPPED(&as_v6(addr).sin6_addr);
 }
 
 bool answer_has(const sockaddr_storage& a, char type, int count, const void* addresses) {
   if (type == DNS_IPv4_A) {
-    const unsigned char* want =
-        a.ss_family == AF_INET
-            ? reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr)
-            : reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr + 12;
+    in_addr v4{};
+    if (!ipv4_of(a, v4)) return false;
+    const auto* want = reinterpret_cast<const unsigned char*>(&v4);
     auto* list = static_cast<const unsigned char*>(addresses);
     for (int i = 0; i < count; ++i)
       if (std::memcmp(list + 4 * i, want, 4) == 0) return true;
-  } else if (type == DNS_IPv6_AAAA && a.ss_family == AF_INET6) {
-    const unsigned char* want = reinterpret_cast<const sockaddr_in6&>(a).sin6_addr.s6_addr;
+  } else if (type == DNS_IPv6_AAAA && is_v6(a)) {
+    const unsigned char* want = as_v6(a).sin6_addr.s6_addr;
     auto* list = static_cast<const unsigned char*>(addresses);
     for (int i = 0; i < count; ++i)
       if (std::memcmp(list + 16 * i, want, 16) == 0) return true;

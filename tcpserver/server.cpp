@@ -11,6 +11,7 @@
 #include "rules/base/error_str.h"
 #include "tcpserver/log_lines.h"
 #include "rules/event/callback_guard.h"
+#include "tcpserver/socket_address.h"
 #include "tcpserver/tcp_env.h"
 
 extern char** environ;
@@ -89,7 +90,7 @@ void Server::accept_some() {
   for (unsigned long n = 0; n < accept_batch && count_ < options_.limit && !backing_off_; ++n) {
     sockaddr_storage remote{};
     socklen_t len = sizeof remote;
-    int fd = ::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&remote), &len, SOCK_CLOEXEC);
+    int fd = ::accept4(listener_.get(), as_sockaddr(remote), &len, SOCK_CLOEXEC);
     if (fd < 0) {
       if (!handle_accept_error(errno)) break;
       continue;
@@ -138,9 +139,8 @@ bool Server::over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer) {
   auto it = per_ip_.find(peer.canonical);
   if (it == per_ip_.end() || it->second < options_.per_ip_limit) return false;
   sockaddr_storage local{};
-  socklen_t len = sizeof local;
   Endpoint here;
-  if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len) == 0)
+  if (local_address_of(sock.get(), local))
     present_endpoint(local, options_.v4_as_mapped || peer.ipv6, here);
   DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip, here.port,
                    nullptr, peer.ip, nullptr, peer.port, peer.ipv6};

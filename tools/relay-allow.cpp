@@ -27,7 +27,6 @@
 #include <optional>
 #include <string>
 
-#include "rules/base/error_str.h"
 #include "rules/base/ip_address.h"
 #include "rules/base/messages.h"
 #include "tools/tool_args.h"
@@ -124,5 +123,5 @@ int ucspi::relay_allow_main(int argc, char** argv, ToolStores& stores) {
   }
   if (!have_program) return 0;
   ::execvp(args.program[0], args.program);
-  die(111, {"relay-allow: fatal: unable to run ", args.program[0], ": ", error_str(errno)});
+  die_sys(errno, {"relay-allow: fatal: unable to run ", args.program[0]});
 }

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <string>
 
-#include "rules/base/error_str.h"
 #include "rules/base/messages.h"
 #include "rules/roaming/roaming_time.h"
 #include "tools/tool_args.h"
@@ -37,7 +36,7 @@ std::string entry_line(const RoamingEntry& entry, std::int64_t now, std::int64_t
 
 void print(std::string_view text) {
   if (int err = write_all(1, text); err != 0)
-    die(111, {"relay-list: fatal: unable to write output: ", error_str(err)});
+    die_sys(err, {"relay-list: fatal: unable to write output"});
 }
 
 }  // namespace

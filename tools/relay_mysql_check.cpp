@@ -15,7 +15,6 @@
 #include "mysql/mysql_store.h"
 #include "tools/relay_mysql_modes.h"
 #include "rules/base/write_all.h"
-#include "rules/base/error_str.h"
 
 namespace ucspi {
 
@@ -23,7 +22,7 @@ namespace {
 
 void print(const std::string& text) {
   if (int err = write_all(1, text); err != 0)
-    die(111, {"relay-mysql: fatal: unable to write output: ", error_str(err)});
+    die_sys(err, {"relay-mysql: fatal: unable to write output"});
 }
 
 }  // namespace

@@ -20,7 +20,6 @@
 #include <string>
 #include <string_view>
 
-#include "rules/base/error_str.h"
 #include "rules/base/messages.h"
 #include "rules/event/callback_guard.h"
 #include "mysql/login_lookup.h"
@@ -41,7 +40,7 @@ constexpr std::size_t kOutputHigh = 256 * 1024;
 [[noreturn]] void fatal(std::string_view what) { die(111, {"relay-mysql: fatal: ", what}); }
 
 [[noreturn]] void fatal_errno(std::string_view what, int err) {
-  die(111, {"relay-mysql: fatal: ", what, ": ", error_str(err)});
+  die_sys(err, {"relay-mysql: fatal: ", what});
 }
 
 // After recovering from an exception failed too (libevent callbacks are noexcept): no

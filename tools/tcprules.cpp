@@ -8,7 +8,6 @@
 #include <cstdio>
 
 #include "rules/cdb/cdb_file.h"
-#include "rules/base/error_str.h"
 #include "rules/base/messages.h"
 #include "rules/rules_compiler.h"
 #include "rules/base/unique_fd.h"
@@ -20,7 +19,7 @@ namespace {
 constexpr std::string_view fatal = "tcprules: fatal: ";
 
 [[noreturn]] void die_write(const char* tmp, int err) {
-  die(111, {fatal, "unable to write to ", tmp, ": ", error_str(err)});
+  die_sys(err, {fatal, "unable to write to ", tmp});
 }
 
 }  // namespace
@@ -32,7 +31,7 @@ int main(int argc, char** argv) {
 
   // djb opens the temp file before reading any input; scripts rely on that order.
   UniqueFd fd(::open(tmp_path, O_WRONLY | O_NDELAY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd) die(111, {fatal, "unable to create ", tmp_path, ": ", error_str(errno)});
+  if (!fd) die_sys(errno, {fatal, "unable to create ", tmp_path});
 
   CdbWriter writer(fd.get());
   if (writer.start_error() != 0) die_write(tmp_path, writer.start_error());
@@ -44,7 +43,7 @@ int main(int argc, char** argv) {
     case CompileOutcome::Status::bad_line:
       die(100, {fatal, "unable to parse this line: ", outcome.bad_line});
     case CompileOutcome::Status::read_error:
-      die(111, {fatal, "unable to read input: ", error_str(outcome.error)});
+      die_sys(outcome.error, {fatal, "unable to read input"});
     case CompileOutcome::Status::write_error: die_write(tmp_path, outcome.error);
   }
 
@@ -52,7 +51,7 @@ int main(int argc, char** argv) {
   if (::fsync(fd.get()) == -1) die_write(tmp_path, errno);
   if (::close(fd.release()) == -1) die_write(tmp_path, errno);  // NFS reports errors here
   if (std::rename(tmp_path, cdb_path) != 0)
-    die(111, {fatal, "unable to move ", tmp_path, " to ", cdb_path, ": ", error_str(errno)});
+    die_sys(errno, {fatal, "unable to move ", tmp_path, " to ", cdb_path});
 
   if (outcome.open_relay)
     warn("the catch-all rule sets RELAYCLIENT: this file makes an open relay");

@@ -8,7 +8,7 @@
 
 #include "rules/cdb/cdb_file.h"
 #include "rules/cidr_key.h"
-#include "rules/base/error_str.h"
+#include "rules/client_ip.h"
 #include "rules/base/ip_address.h"
 #include "rules/base/messages.h"
 #include "rules/rule_data.h"
@@ -23,17 +23,6 @@ std::optional<std::string_view> env(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) return std::nullopt;
   return std::string_view(value);
-}
-
-// djb looks up the text as given; we also accept any IPv6 spelling and look it up the way
-// tcpserver presents that client (v4-mapped as a dotted quad, IPv6 in fefe's form).
-std::string client_ip_text(std::string_view ip) {
-  if (parse_ip4(ip)) return std::string(ip);
-  if (auto v6 = parse_ip6(ip)) {
-    if (is_v4_mapped(*v6)) return format_ip4(v4_of_mapped(*v6));
-    return format_ip6_fefe(*v6);
-  }
-  return std::string(ip);
 }
 
 // A CIDR key prints as the network it stands for, e.g. "10.1.0.0/16".
@@ -63,6 +52,7 @@ int main(int argc, char** argv) {
   if (argc < 2) die(100, {"tcprulescheck: usage: tcprulescheck rules.cdb"});
   const char* path = argv[1];
 
+  // djb looks the text up as given; we look it up as tcpserver would have presented it.
   std::string ip = client_ip_text(env("TCPREMOTEIP").value_or("0.0.0.0"));
   Client client{ip, env("TCPREMOTEHOST"), env("TCPREMOTEINFO")};
 
@@ -70,7 +60,7 @@ int main(int argc, char** argv) {
   RuleMatch match;
   int err = cdb.open(path);
   if (err == 0) err = find_rule(cdb, client, match);
-  if (err != 0) die(111, {"tcprulescheck: fatal: unable to read ", path, ": ", error_str(err)});
+  if (err != 0) die_sys(err, {"tcprulescheck: fatal: unable to read ", path});
 
   std::string out;
   if (!match.found) {

@@ -52,15 +52,12 @@ ChildLauncher::ChildLauncher(std::vector<std::string> argv, const char* path_env
       log_(log) {
   for (std::string& a : args_) argv_.push_back(a.data());
   argv_.push_back(nullptr);
-  const std::string run = "unable to run " + args_.front() + ": ";
   if (role == Role::connection) {
-    setup_failure_ = dropping_line("unable to set up descriptors: ");
-    setup_failure_.pop_back();  // the line's '\n' comes after the error
-    run_failure_ = dropping_line(run);
-    run_failure_.pop_back();
+    setup_failure_ = connection_setup_failure_head();
+    run_failure_ = connection_run_failure_head(args_.front());
   } else {
-    setup_failure_ = "tcpserver: warning: unable to set up descriptors for " + args_.front() + ": ";
-    run_failure_ = "tcpserver: warning: " + run;
+    setup_failure_ = helper_setup_failure_head(args_.front());
+    run_failure_ = helper_run_failure_head(args_.front());
   }
 }
 

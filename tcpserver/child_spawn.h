@@ -46,6 +46,9 @@ class ChildLauncher {
   // descriptors children may inherit beyond 0, 1 and 2 (null: none).
   ChildLauncher(std::vector<std::string> argv, const char* path_env, const InheritedFds* keep,
                 const Logger& log, Role role = Role::connection);
+  // argv_ points into args_' strings: a copy or move would leave it pointing at the old ones.
+  ChildLauncher(const ChildLauncher&) = delete;
+  ChildLauncher& operator=(const ChildLauncher&) = delete;
 
   // The child's pid, or -1 with errno set when no process could be made. io becomes the
   // child's fd 0 and 1; envp is its environment; intro is what it prints first.

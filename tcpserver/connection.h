@@ -49,7 +49,6 @@ class Connection {
 
   std::uint64_t id() const { return id_; }
   int fd() const { return sock_.get(); }
-  UniqueFd& socket() { return sock_; }
   const Endpoint& local() const { return local_; }
   const Endpoint& remote() const { return remote_; }
   const std::optional<std::string>& local_host() const { return local_host_; }
@@ -57,8 +56,6 @@ class Connection {
   const std::optional<std::string>& remote_info() const { return remote_info_; }
   // The child's environment edits, built once the lookups are done.
   EnvEdits& env() { return env_; }
-  void set_relay_granted(bool granted) { relay_granted_ = granted; }
-  bool relay_granted() const { return relay_granted_; }
 
  private:
   void apply_socket_options();
@@ -86,7 +83,6 @@ class Connection {
   std::unique_ptr<IdentQuery> ident_;
   int pending_ = 0;
   EnvEdits env_;
-  bool relay_granted_ = false;
 };
 
 }  // namespace ucspi

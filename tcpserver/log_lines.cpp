@@ -5,6 +5,26 @@
 #include "rules/base/error_str.h"
 
 namespace ucspi {
+namespace {
+
+constexpr std::string_view dropping_head = "dropping connection, ";
+
+std::string joined(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view part : parts) out += part;
+  return out;
+}
+
+// "tcpserver: LEVEL: roaming store STORE" + rest + "\n"
+std::string roaming_store_line(std::string_view level, std::string_view store,
+                               std::initializer_list<std::string_view> rest) {
+  std::string line = joined({"tcpserver: ", level, ": roaming store ", store});
+  for (std::string_view part : rest) line += part;
+  line += '\n';
+  return line;
+}
+
+}  // namespace
 
 void append_safe(std::string& out, std::string_view field, bool keep_colons) {
   std::size_t i = 0;
@@ -22,7 +42,7 @@ std::string status_line(unsigned long children, unsigned long limit) {
 }
 
 std::string pid_line(unsigned long pid, std::string_view remote_ip) {
-  return "tcpserver: pid " + std::to_string(pid) + pid_tail(remote_ip);
+  return std::string(pid_head) + std::to_string(pid) + pid_tail(remote_ip);
 }
 
 std::string pid_tail(std::string_view remote_ip) {
@@ -66,18 +86,31 @@ std::string decision_tail(const DecisionFields& f) {
 }
 
 std::string dropping_line(std::string_view what) {
-  std::string line = "tcpserver: warning: dropping connection, ";
-  line += what;
-  line += '\n';
-  return line;
+  return joined({warning_head, dropping_head, what, "\n"});
+}
+
+std::string connection_setup_failure_head() {
+  return joined({warning_head, dropping_head, "unable to set up descriptors: "});
+}
+
+std::string connection_run_failure_head(std::string_view program) {
+  return joined({warning_head, dropping_head, "unable to run ", program, ": "});
+}
+
+std::string helper_setup_failure_head(std::string_view program) {
+  return joined({warning_head, "unable to set up descriptors for ", program, ": "});
+}
+
+std::string helper_run_failure_head(std::string_view program) {
+  return joined({warning_head, "unable to run ", program, ": "});
 }
 
 std::string accept_error_line(int err) {
-  return std::string("tcpserver: warning: unable to accept: ") + error_str(err) + "\n";
+  return joined({warning_head, "unable to accept: ", error_str(err), "\n"});
 }
 
 std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind) {
-  return "tcpserver: relay " + std::to_string(pid) + relay_tail(ip, kind);
+  return std::string(relay_head) + std::to_string(pid) + relay_tail(ip, kind);
 }
 
 std::string relay_tail(std::string_view ip, std::string_view kind) {
@@ -88,22 +121,6 @@ std::string relay_tail(std::string_view ip, std::string_view kind) {
   line += '\n';
   return line;
 }
-
-namespace {
-
-// "tcpserver: LEVEL: roaming store STORE" + rest + "\n"
-std::string roaming_store_line(std::string_view level, std::string_view store,
-                               std::initializer_list<std::string_view> rest) {
-  std::string line = "tcpserver: ";
-  line += level;
-  line += ": roaming store ";
-  line += store;
-  for (std::string_view part : rest) line += part;
-  line += '\n';
-  return line;
-}
-
-}  // namespace
 
 std::string store_unavailable_line(std::string_view store, std::string_view problem) {
   return roaming_store_line("warning", store, {" unavailable: ", problem});

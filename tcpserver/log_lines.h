@@ -12,9 +12,15 @@ namespace ucspi {
 // appended whenever 100 bytes were consumed (even for exactly 100).
 void append_safe(std::string& out, std::string_view field, bool keep_colons = false);
 
+// Every warning's start; also what a failed event callback says (Logger::failed_callback).
+inline constexpr std::string_view warning_head = "tcpserver: warning: ";
+
 std::string status_line(unsigned long children, unsigned long limit);
 std::string pid_line(unsigned long pid, std::string_view remote_ip);
-// A child prints its own pid, ok and relay lines (ChildIntro): the parts after the pid.
+// A child prints its own pid, ok and relay lines (ChildIntro): each head, its pid, the tail.
+inline constexpr std::string_view pid_head = "tcpserver: pid ";
+inline constexpr std::string_view ok_head = "tcpserver: ok ";
+inline constexpr std::string_view relay_head = "tcpserver: relay ";
 std::string pid_tail(std::string_view remote_ip);
 std::string end_line(unsigned long pid, int wait_status);
 
@@ -37,6 +43,18 @@ std::string decision_tail(const DecisionFields& f);  // f.pid unused
 
 // "tcpserver: warning: dropping connection, WHAT" (djb's DROP prefix).
 std::string dropping_line(std::string_view what);
+// The same when memory ran out, ready before it did: writing it allocates nothing.
+inline constexpr std::string_view out_of_memory_line =
+    "tcpserver: warning: dropping connection, out of memory\n";
+inline constexpr std::string_view loop_setup_failed_line =
+    "tcpserver: fatal: unable to set up the event loop: out of memory\n";
+// A child that cannot become its program says why, up to the error it appends with ": ERROR\n":
+// a connection's child as djb's ("dropping connection, unable to run PROG"), a store helper
+// as ours ("unable to run PROG", "unable to set up descriptors for PROG").
+std::string connection_setup_failure_head();
+std::string connection_run_failure_head(std::string_view program);
+std::string helper_setup_failure_head(std::string_view program);
+std::string helper_run_failure_head(std::string_view program);
 // "tcpserver: warning: unable to accept: ERROR" (ours: djb's loop retried silently).
 std::string accept_error_line(int err);
 // Under -v, after the ok line of a client the roaming store lets relay (ours):

@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "tcpserver/log_lines.h"
+
 namespace ucspi {
 
 class Logger {
@@ -17,7 +19,7 @@ class Logger {
   // What an event callback that threw says ("tcpserver: warning: out of memory"), for
   // guard_callback (rules/event/callback_guard.h); it allocates nothing.
   auto failed_callback() const {
-    return [this](const char* why) { warn_parts({"tcpserver: warning: ", why, "\n"}); };
+    return [this](const char* why) { warn_parts({warning_head, why, "\n"}); };
   }
 
  private:

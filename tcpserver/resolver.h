@@ -46,9 +46,6 @@ class Resolver {
   // Whether one of name's A (AAAA for IPv6) records equals addr: djb's -p check.
   void forward_matches(const std::string& name, const sockaddr_storage& addr, MatchDone done);
 
-  // Requests in flight (for tests): distinct questions, not waiters.
-  std::size_t in_flight() const { return flights_.size(); }
-
  private:
   struct Flight {
     Resolver* owner;

@@ -3,23 +3,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <ctime>
 #include <new>
 
 #include "rules/base/error_str.h"
-#include "tcpserver/log_lines.h"
 #include "rules/event/callback_guard.h"
+#include "tcpserver/log_lines.h"
 #include "tcpserver/socket_address.h"
-#include "tcpserver/tcp_env.h"
 
 extern char** environ;
 
 namespace ucspi {
 namespace {
 
-constexpr int status_deny = 100 << 8;  // what djb's denying child reports: exit 100
 constexpr int status_drop = 111 << 8;  // and a dropping child: exit 111
 constexpr unsigned long accept_batch = 64;
 
@@ -43,11 +41,10 @@ bool nobody_needs_dns(const Options& o) { return o.local_name && !o.remote_host;
 Server::Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
                RoamingSetup roaming, ChildRegistry& children, const InheritedFds& inherited)
     : options_(options), base_(base), listener_(std::move(listener)), log_(log),
-      roaming_(std::move(roaming)), store_health_(log, roaming_.label), children_(children),
+      children_(children), decision_(*this, options, log, std::move(roaming)),
       launcher_(options_.program, std::getenv("PATH"), &inherited, log),
-      next_synthetic_pid_(first_synthetic_pid()) {
+      slots_(options.limit, options.per_ip_limit), next_synthetic_pid_(first_synthetic_pid()) {
   if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_, log_, options_.limit);
-  if (options_.rules) rules_ = std::make_unique<RulesGate>(*options_.rules, options_.rules_missing_ok);
   listener_event_.reset(event_new(base_, listener_.get(), EV_READ | EV_PERSIST, &Server::on_listener, this));
   sigchld_event_.reset(evsignal_new(base_, SIGCHLD, &Server::on_sigchld, this));
   backoff_timer_.reset(evtimer_new(base_, &Server::on_backoff_over, this));
@@ -57,11 +54,11 @@ Server::Server(const Options& options, event_base* base, UniqueFd listener, cons
 
 int Server::run() {
   if (!listener_event_ || !sigchld_event_ || !backoff_timer_ || (resolver_ && !resolver_->ok())) {
-    log_.warn("tcpserver: fatal: unable to set up the event loop: out of memory\n");
+    log_.warn(loop_setup_failed_line);
     return 111;
   }
   event_add(sigchld_event_.get(), nullptr);
-  log_.verbose(status_line(count_, options_.limit));
+  log_.verbose(status_line(slots_.count(), slots_.limit()));
   update_listener();
   return event_base_dispatch(base_) == 0 ? 0 : 111;
 }
@@ -72,7 +69,7 @@ Connection* Server::find(std::uint64_t id) {
 }
 
 void Server::update_listener() {
-  bool want = !backing_off_ && count_ < options_.limit;
+  bool want = !backing_off_ && !slots_.full();
   if (want == listening_) return;
   if (want)
     event_add(listener_event_.get(), nullptr);
@@ -87,7 +84,7 @@ void Server::on_listener(evutil_socket_t, short, void* self) {
 }
 
 void Server::accept_some() {
-  for (unsigned long n = 0; n < accept_batch && count_ < options_.limit && !backing_off_; ++n) {
+  for (unsigned long n = 0; n < accept_batch && !slots_.full() && !backing_off_; ++n) {
     sockaddr_storage remote{};
     socklen_t len = sizeof remote;
     int fd = ::accept4(listener_.get(), as_sockaddr(remote), &len, SOCK_CLOEXEC);
@@ -135,9 +132,7 @@ void Server::on_backoff_over(evutil_socket_t, short, void* self) {
 
 // -C: refused in the parent, before any process exists; not counted against -c.
 bool Server::over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer) {
-  if (options_.per_ip_limit == 0) return false;
-  auto it = per_ip_.find(peer.canonical);
-  if (it == per_ip_.end() || it->second < options_.per_ip_limit) return false;
+  if (!slots_.ip_full(peer.canonical)) return false;
   sockaddr_storage local{};
   Endpoint here;
   if (local_address_of(sock.get(), local))
@@ -160,15 +155,14 @@ void Server::accept_one(UniqueFd sock, const sockaddr_storage& remote) {
                                              std::move(sock), remote);
     raw = conn.get();
     connections_.emplace(id, std::move(conn));
-    ++per_ip_[peer.canonical];
+    slots_.take(peer.canonical);
   } catch (const std::bad_alloc&) {
     connections_.erase(id);
     log_.warn(dropping_line("out of memory"));
     start_backoff();
     return;
   }
-  ++count_;
-  log_.verbose(status_line(count_, options_.limit));
+  log_.verbose(status_line(slots_.count(), slots_.limit()));
   try {
     raw->start();
   } catch (const std::bad_alloc&) {
@@ -180,58 +174,15 @@ void Server::accept_one(UniqueFd sock, const sockaddr_storage& remote) {
 void Server::lookups_done(Connection& c) {
   const std::uint64_t id = c.id();
   try {
-    decide(c);
+    decision_.decide(c);
   } catch (const std::bad_alloc&) {
     abandon(id);
   }
 }
 
-void Server::decide(Connection& c) {
-  EnvEdits& env = c.env();
-  add_tcp_env(env, c);
-  if (rules_) {
-    Client client{c.remote().ip, std::nullopt, std::nullopt};
-    if (c.remote_host()) client.host = *c.remote_host();
-    if (c.remote_info()) client.info = *c.remote_info();
-    RuleVerdict verdict = rules_->check(client, env);
-    if (verdict.error != 0)
-      return drop(c, "unable to read " + rules_->path() + ": " + error_str(verdict.error));
-    if (verdict.deny) {
-      const std::uint64_t pid = synthetic_pid();
-      log_.verbose(pid_line(pid, c.remote().ip));
-      log_decision(c, "deny", pid);
-      log_.verbose(end_line(pid, status_deny));
-      return close_without_child(c);
-    }
-  }
-  // A rule that grants relaying already decided; otherwise ask the roaming store.
-  if (!roaming_.lookup || env.sets("RELAYCLIENT")) return spawn(c, false);
-  const std::uint64_t id = c.id();
-  roaming_.lookup->lookup(c.remote().canonical, static_cast<std::int64_t>(std::time(nullptr)),
-                          [this, id](RelayVerdict verdict) { finish_roaming(id, verdict); });
-}
-
-void Server::finish_roaming(std::uint64_t id, const RelayVerdict& verdict) {
-  store_health_.note(verdict);
-  Connection* c = find(id);
-  if (!c) return;
-  try {
-    const bool relay = verdict.answer == RelayAnswer::relay;
-    if (relay) {
-      EnvEdits& env = c->env();
-      const bool rule_set_rbl = env.sets("RBLSMTPD");
-      env.set("RELAYCLIENT", "");
-      if (!rule_set_rbl) env.set("RBLSMTPD", "");
-    }
-    spawn(*c, relay);
-  } catch (const std::bad_alloc&) {
-    abandon(id);
-  }
-}
-
-void Server::spawn(Connection& c, bool relay_granted) {
+void Server::serve(Connection& c, const ChildIntro& intro) {
   const std::vector<char*> envp = c.env().apply(environ);
-  const pid_t pid = launcher_.start(envp.data(), c.fd(), child_intro(c, relay_granted));
+  const pid_t pid = launcher_.start(envp.data(), c.fd(), intro);
   if (pid < 0) {
     const int err = errno;
     log_.warn(dropping_line(std::string("unable to fork: ") + error_str(err)));
@@ -246,37 +197,14 @@ void Server::spawn(Connection& c, bool relay_granted) {
   });
 }
 
-// What djb's child prints before its exec, and so does ours: the pid and ok lines, then ours
-// for a client the store lets relay.
-ChildIntro Server::child_intro(const Connection& c, bool relay_granted) const {
-  ChildIntro intro;
-  if (log_.verbosity() < 2) return intro;
-  intro.add_line("tcpserver: pid ", pid_tail(c.remote().ip));
-  intro.add_line("tcpserver: ok ", decision_tail(decision_fields(c, 0)));
-  if (relay_granted) intro.add_line("tcpserver: relay ", relay_tail(c.remote().ip, roaming_.kind));
-  return intro;
+void Server::deny(Connection& c) {
+  decision_.log_denied(c, static_cast<unsigned long>(synthetic_pid()));
+  close_without_child(c);
 }
 
 void Server::child_exited(unsigned long pid, const std::string& ip, int status) {
   log_.verbose(end_line(pid, status));
   release_slot(ip);
-}
-
-DecisionFields Server::decision_fields(const Connection& c, unsigned long pid) {
-  return DecisionFields{pid,
-                        c.local_host() ? &*c.local_host() : nullptr,
-                        c.local().ip,
-                        c.local().port,
-                        c.remote_host() ? &*c.remote_host() : nullptr,
-                        c.remote().ip,
-                        c.remote_info() ? &*c.remote_info() : nullptr,
-                        c.remote().port,
-                        c.remote().ipv6};
-}
-
-void Server::log_decision(const Connection& c, std::string_view verdict, unsigned long pid) const {
-  if (log_.verbosity() < 2) return;
-  log_.verbose(decision_line(verdict, decision_fields(c, pid)));
 }
 
 void Server::drop(Connection& c, const std::string& warning) {
@@ -296,7 +224,7 @@ void Server::close_without_child(Connection& c) {
 // A connection that cannot be served because memory ran out: close it and free its slot
 // without building more strings than we must.
 void Server::abandon(std::uint64_t id) noexcept {
-  log_.warn("tcpserver: warning: dropping connection, out of memory\n");
+  log_.warn(out_of_memory_line);
   try {
     if (Connection* c = find(id)) close_without_child(*c);
   } catch (...) {
@@ -305,10 +233,8 @@ void Server::abandon(std::uint64_t id) noexcept {
 }
 
 void Server::release_slot(const std::string& ip) {
-  if (count_ > 0) --count_;
-  auto it = per_ip_.find(ip);
-  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
-  log_.verbose(status_line(count_, options_.limit));
+  slots_.release(ip);
+  log_.verbose(status_line(slots_.count(), slots_.limit()));
   update_listener();
 }
 

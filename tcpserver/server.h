@@ -1,7 +1,8 @@
-// tcpserver's parent: one single-threaded libevent loop that accepts, runs each connection's
-// lookups, decides (rules, then the roaming store), starts the child, and reaps it. It never
-// blocks: the only synchronous work per connection is the cdb lookup and a fork of a small
-// process.
+// tcpserver's parent: one single-threaded libevent loop that accepts, backs off when the
+// process runs out of descriptors or memory, counts slots (-c, -C), hands each connection
+// whose lookups are done to its relay decision (relay_decision.h), starts the child it
+// decides on, and frees the slot when the child exits. It never blocks: the only synchronous
+// work per connection is the rules cdb lookup and a vfork of a small process.
 #pragma once
 
 #include <sys/socket.h>
@@ -11,30 +12,22 @@
 #include <string>
 #include <unordered_map>
 
-#include "tcpserver/child_env.h"
+#include "rules/base/unique_fd.h"
+#include "rules/event/event_handles.h"
 #include "tcpserver/child_registry.h"
 #include "tcpserver/child_spawn.h"
+#include "tcpserver/client_slots.h"
 #include "tcpserver/connection.h"
-#include "rules/event/event_handles.h"
 #include "tcpserver/inherited_fds.h"
-#include "tcpserver/log_lines.h"
 #include "tcpserver/logger.h"
 #include "tcpserver/options.h"
+#include "tcpserver/relay_decision.h"
 #include "tcpserver/resolver.h"
-#include "rules/roaming/roaming_store.h"
-#include "tcpserver/rules_gate.h"
-#include "tcpserver/store_health.h"
-#include "rules/base/unique_fd.h"
+#include "tcpserver/store_setup.h"
 
 namespace ucspi {
 
-struct RoamingSetup {
-  std::unique_ptr<RoamingLookup> lookup;  // null: no roaming store
-  std::string kind;                       // for the -v "relay" line, e.g. "cdb"
-  std::string label;                      // for warnings: the store as given, "cdb:/var/relay.cdb"
-};
-
-class Server final : public ConnectionOwner {
+class Server final : public ConnectionOwner, public DecisionOwner {
  public:
   Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
          RoamingSetup roaming, ChildRegistry& children, const InheritedFds& inherited);
@@ -46,6 +39,8 @@ class Server final : public ConnectionOwner {
 
   Connection* find(std::uint64_t id) override;
   void lookups_done(Connection& c) override;
+  void serve(Connection& c, const ChildIntro& intro) override;
+  void deny(Connection& c) override;
   void drop(Connection& c, const std::string& warning) override;
   void abandon(std::uint64_t id) noexcept override;
 
@@ -58,13 +53,7 @@ class Server final : public ConnectionOwner {
   bool handle_accept_error(int err);  // true: keep accepting this round
   void accept_one(UniqueFd sock, const sockaddr_storage& remote);
   bool over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer);
-  void decide(Connection& c);
-  void finish_roaming(std::uint64_t id, const RelayVerdict& verdict);
-  void spawn(Connection& c, bool relay_granted);
   void child_exited(unsigned long pid, const std::string& ip, int status);
-  ChildIntro child_intro(const Connection& c, bool relay_granted) const;
-  static DecisionFields decision_fields(const Connection& c, unsigned long pid);
-  void log_decision(const Connection& c, std::string_view verdict, unsigned long pid) const;
   void close_without_child(Connection& c);
   void start_backoff();
   void release_slot(const std::string& ip);
@@ -75,12 +64,11 @@ class Server final : public ConnectionOwner {
   event_base* base_;
   UniqueFd listener_;
   const Logger& log_;
-  RoamingSetup roaming_;
-  StoreHealth store_health_;
   ChildRegistry& children_;
   std::unique_ptr<Resolver> resolver_;
-  std::unique_ptr<RulesGate> rules_;
+  RelayDecision decision_;
   ChildLauncher launcher_;
+  ClientSlots slots_;
   EventPtr listener_event_;
   EventPtr sigchld_event_;
   EventPtr backoff_timer_;
@@ -88,11 +76,9 @@ class Server final : public ConnectionOwner {
   bool listening_ = false;
   bool backing_off_ = false;
   unsigned long backoff_ms_ = 0;
-  unsigned long count_ = 0;  // connections from accept to child exit (-c)
   std::uint64_t next_id_ = 1;
   std::uint64_t next_synthetic_pid_ = 0;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::unordered_map<std::string, unsigned long> per_ip_;
 };
 
 }  // namespace ucspi

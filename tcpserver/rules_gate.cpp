@@ -1,7 +1,5 @@
 #include "tcpserver/rules_gate.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 
 #include "rules/rule_data.h"
@@ -9,28 +7,17 @@
 
 namespace ucspi {
 
-int RulesGate::refresh() {
-  struct stat st;
-  if (::stat(path_.c_str(), &st) != 0) {
-    int err = errno;
-    cdb_ = CdbReader{};
-    return err;
-  }
-  if (cdb_.is_open() && same_file(cdb_.identity(), st)) return 0;
-  return cdb_.open(path_.c_str());
-}
-
 RuleVerdict RulesGate::check(const Client& client, EnvEdits& edits) {
   RuleVerdict verdict;
-  int err = refresh();
+  const int err = cdb_.refresh();
   if (err == ENOENT && missing_ok_) return verdict;
   if (err != 0) {
     verdict.error = err;
     return verdict;
   }
   RuleMatch match;
-  if ((verdict.error = find_rule(cdb_, client, match)) != 0) {
-    cdb_ = CdbReader{};  // a corrupt file is reread next time, in case it was being replaced
+  if ((verdict.error = find_rule(cdb_.reader(), client, match)) != 0) {
+    cdb_.forget();
     return verdict;
   }
   if (!match.found) return verdict;

@@ -1,11 +1,12 @@
-// The -x rules for one connection: the cdb is checked for every connection (a file renamed into
-// place by tcprules takes effect on the next one, no signal), but reopened and remapped only
-// when the path names a different file than last time.
+// The -x rules for one connection: the first matching rule's deny or variables. The cdb
+// follows its path (cdb_follower.h): a file tcprules renames into place applies to the next
+// connection.
 #pragma once
 
 #include <string>
 
 #include "rules/cdb/cdb_file.h"
+#include "rules/cdb/cdb_follower.h"
 #include "tcpserver/child_env.h"
 #include "rules/lookup_order.h"
 
@@ -18,18 +19,15 @@ struct RuleVerdict {
 
 class RulesGate {
  public:
-  RulesGate(std::string path, bool missing_ok) : path_(std::move(path)), missing_ok_(missing_ok) {}
+  RulesGate(std::string path, bool missing_ok) : cdb_(std::move(path)), missing_ok_(missing_ok) {}
 
   // Applies the first matching rule: its variables go into edits (in file order).
   RuleVerdict check(const Client& client, EnvEdits& edits);
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return cdb_.path(); }
 
  private:
-  int refresh();  // 0, ENOENT (no file), or another errno
-
-  std::string path_;
+  CdbFollower<CdbReader> cdb_;
   bool missing_ok_;
-  CdbReader cdb_;
 };
 
 }  // namespace ucspi

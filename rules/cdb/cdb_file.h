@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "rules/base/unique_fd.h"
@@ -23,6 +24,7 @@ class CdbReader {
   // Opens and maps path. Returns 0, or an errno value (EPROTO for a file that is no cdb,
   // EISDIR for a directory).
   int open(const char* path);
+  int open(const std::string& path) { return open(path.c_str()); }
   bool is_open() const { return mapped_; }
 
   // 1 found (data set), 0 not found, -1 corrupt file (errno is EPROTO).

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "rules/base/error_str.h"
+#include "rules/cdb/cdb_follower.h"
 #include "rules/roaming/file_lock.h"
 #include "rules/base/ip_address.h"
 #include "rules/roaming/roaming_cdb_file.h"
@@ -17,7 +18,7 @@ namespace {
 
 class CdbLookup final : public RoamingLookup {
  public:
-  CdbLookup(std::string path, std::int64_t window) : path_(std::move(path)), window_(window) {}
+  CdbLookup(std::string path, std::int64_t window) : cdb_(std::move(path)), window_(window) {}
 
   void lookup(const std::string& ip, std::int64_t now,
               std::function<void(RelayVerdict)> done) override {
@@ -30,29 +31,23 @@ class CdbLookup final : public RoamingLookup {
     if (std::string problem = refresh(); !problem.empty())
       return {RelayAnswer::unavailable, std::move(problem)};
     std::int64_t last_login = 0;
-    int r = cdb_.find(ip, last_login);
-    if (r < 0) return {RelayAnswer::unavailable, path_ + ": corrupt record for " + ip};
+    int r = cdb_.reader().find(ip, last_login);
+    if (r < 0) return {RelayAnswer::unavailable, cdb_.path() + ": corrupt record for " + ip};
     if (r == 1 && within_window(last_login, now, window_)) return {RelayAnswer::relay, {}};
     return {};
   }
 
-  // One stat per lookup; the file is remapped only after a writer renamed a new one in.
   // A store that does not exist yet is a problem too: until a login creates it, nobody relays,
   // and a path mistyped in a run file must not look like a quiet store.
   std::string refresh() {
-    struct stat st {};
-    int err = ::stat(path_.c_str(), &st) == -1 ? errno : 0;
-    if (err == 0 && cdb_.is_open() && same_file(cdb_.identity(), st)) return {};
-    if (err == 0) err = cdb_.open(path_);
+    const int err = cdb_.refresh();
     if (err == 0) return {};
-    cdb_ = RoamingCdb{};
-    if (err == EPROTO) return path_ + " is not a roaming cdb";
-    return "unable to read " + path_ + ": " + error_str(err);
+    if (err == EPROTO) return cdb_.path() + " is not a roaming cdb";
+    return "unable to read " + cdb_.path() + ": " + error_str(err);
   }
 
-  std::string path_;
+  CdbFollower<RoamingCdb> cdb_;
   std::int64_t window_;
-  RoamingCdb cdb_;
 };
 
 class CdbAdmin final : public RoamingAdmin {

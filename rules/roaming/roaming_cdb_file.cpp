@@ -141,10 +141,6 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
   file.commit(Durability::durable);
 }
 
-}  // namespace ucspi
-
-namespace ucspi {
-
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
                            std::int64_t last_login, mode_t new_file_mode) {
   if (ip.empty()) return false;

@@ -1,16 +1,20 @@
-# The program tcpserver runs for each connection in the differential suite.
+# The program tcpserver runs for each connection in the differential tests.
 # The harness passes this text inline, as `/bin/sh -c "$TEXT" child MODE`, never as a script
 # file: dash keeps a script file open on fd 10, and the fd check below would see it.
 # Everything goes to the client (fd 1), so what the client reads is what the child saw.
 
-print_vars() {
+print_named() {
   # ${VAR-unset} tells "unset" from "set to the empty string", which tcpserver must get right.
-  for v in PROTO TCPLOCALIP TCPLOCALPORT TCPLOCALHOST TCPREMOTEIP TCPREMOTEPORT \
-           TCPREMOTEHOST TCPREMOTEINFO TCP6LOCALIP TCP6LOCALPORT TCP6LOCALHOST \
-           TCP6REMOTEIP TCP6REMOTEPORT TCP6REMOTEHOST TCP6REMOTEINFO TCP6INTERFACE \
-           RULEVAR WHICH RELAYCLIENT TCPCONNNUM; do
+  for v in "$@"; do
     eval "printf '%s=%s\n' $v \"\${$v-unset}\""
   done
+}
+
+print_vars() {
+  print_named PROTO TCPLOCALIP TCPLOCALPORT TCPLOCALHOST TCPREMOTEIP TCPREMOTEPORT \
+              TCPREMOTEHOST TCPREMOTEINFO TCP6LOCALIP TCP6LOCALPORT TCP6LOCALHOST \
+              TCP6REMOTEIP TCP6REMOTEPORT TCP6REMOTEHOST TCP6REMOTEINFO TCP6INTERFACE \
+              RULEVAR WHICH RELAYCLIENT TCPCONNNUM
   # The names of the whole environment, so a variable nobody expected shows up too.
   printf 'names:'
   env | sed 's/=.*//' | sort | tr '\n' ' '
@@ -38,6 +42,8 @@ print_fds() {
 
 case ${1-env} in
   env) print_vars ;;
+  # Only the variables named after the mode (dns_diff.py, ident_diff.py compare just these).
+  vars) shift; print_named "$@" ;;
   exit3) exit 3 ;;
   kill) kill -9 $$ ;;
   fds) print_fds ;;

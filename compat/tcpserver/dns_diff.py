@@ -9,22 +9,18 @@ with a configurable address. Both tcpservers (-v -1 -R, DNSCACHEIP=127.0.0.1) mu
 the same TCPLOCALHOST / TCPREMOTEHOST and log the same ok line. No query ever leaves loopback.
 Needs root (port 53). Prints "N passed, N failed".
 """
-import argparse
 import os
-import re
 import socket
-import subprocess
 import sys
 import tempfile
-import time
+
+from harness import child, ours_and_reference, serve_one_client
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                                 "support"))
+from checks import Checks  # noqa: E402
 from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
                           encode_name, response)
-
-CHILD = ("#!/bin/sh\necho \"TCPLOCALHOST=${TCPLOCALHOST-unset}\"\n"
-         "echo \"TCPREMOTEHOST=${TCPREMOTEHOST-unset}\"\n")
 
 
 class FakeDns(ScriptedDns):
@@ -44,28 +40,7 @@ class FakeDns(ScriptedDns):
         return response(packet, question, records, 0 if records or named else RCODE_NXDOMAIN)
 
 
-def run(binary, flags, work):
-    env = dict(os.environ, DNSCACHEIP="127.0.0.1")
-    log = open(os.path.join(work, f"log-{time.monotonic_ns()}"), "w+b")
-    proc = subprocess.Popen([binary, "-v", "-1", "-R", *flags, "127.0.0.1", "0",
-                             os.path.join(work, "child.sh")], stdout=subprocess.PIPE,
-                            stderr=log, env=env, start_new_session=True)
-    try:
-        port = int(proc.stdout.readline())
-        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-            data = b""
-            while chunk := s.recv(4096):
-                data += chunk
-    finally:
-        time.sleep(0.2)
-        proc.kill()
-        proc.wait()
-    log.seek(0)
-    text = log.read().decode(errors="replace")
-    log.close()
-    ok = [re.sub(r" \d+ ", " PID ", re.sub(r":\d+", ":PORT", l)) for l in text.splitlines() if " ok " in l]
-    return data.decode(errors="replace"), ok
-
+CHILD = child("vars", "TCPLOCALHOST", "TCPREMOTEHOST")
 
 SCENARIOS = [
     ("-h: the PTR name, lowercased", ["-h", "-l", "NAME"], "Host.Example.", "127.0.0.1"),
@@ -77,31 +52,25 @@ SCENARIOS = [
 ]
 
 
+def seen(binary, flags, workdir):
+    """What the child saw of the host names, and the ok line that logs them."""
+    return serve_one_client(binary, ["-v", "-R", *flags], CHILD, workdir)
+
+
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--ours", required=True)
-    p.add_argument("--reference", required=True)
-    a = p.parse_args()
-    work = tempfile.mkdtemp(prefix="dns-diff.")
-    child = os.path.join(work, "child.sh")
-    with open(child, "w") as f:
-        f.write(CHILD)
-    os.chmod(child, 0o755)
-    passed = failed = 0
-    for title, flags, ptr, addr in SCENARIOS:
-        dns = FakeDns(ptr, addr)
-        try:
-            ours, theirs = run(a.ours, flags, work), run(a.reference, flags, work)
-        finally:
-            dns.close()
-        if ours == theirs and ours[0]:
-            passed += 1
-            print(f"ok   {title}: {ours[0].strip().replace(chr(10), ' ')}")
-        else:
-            failed += 1
-            print(f"FAIL {title}:\n  ours      {ours}\n  reference {theirs}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    a = ours_and_reference(__doc__.split("\n")[0])
+    checks = Checks()
+    with tempfile.TemporaryDirectory(prefix="dns-diff.") as work:
+        for title, flags, ptr, addr in SCENARIOS:
+            dns = FakeDns(ptr, addr)
+            try:
+                ours, theirs = seen(a.ours, flags, work), seen(a.reference, flags, work)
+            finally:
+                dns.close()
+            if checks.check(title, ours == theirs and bool(ours[0]),
+                            f"\n  ours      {ours}\n  reference {theirs}"):
+                print("     " + ours[0].strip().replace("\n", " "))
+    return checks.finish()
 
 
 if __name__ == "__main__":

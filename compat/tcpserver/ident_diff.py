@@ -9,17 +9,21 @@ identd that accepts and never answers must not hold up other clients: with -t 2,
 client whose ident is answered at once is served while the first still waits.
 Needs root (port 113). Prints "N passed, N failed".
 """
-import argparse
 import os
-import re
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-CHILD = "#!/bin/sh\necho \"TCPREMOTEINFO=${TCPREMOTEINFO-unset}\"\n"
+from harness import Run, child, ours_and_reference, serve_one_client
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "support"))
+from checks import Checks  # noqa: E402
+
+OPTS = ["-v", "-H", "-r", "-t", "2", "-l", "NAME"]
+CHILD = child("vars", "TCPREMOTEINFO")
 
 REPLIES = [
     b"1 , 2 : USERID : UNIX : j o:e\r\n",  # blanks dropped, later colons kept
@@ -69,92 +73,50 @@ class Identd:
         self.sock.close()
 
 
-def start(binary, work):
-    log = open(os.path.join(work, f"log-{time.monotonic_ns()}"), "w+b")
-    proc = subprocess.Popen([binary, "-v", "-1", "-H", "-r", "-t", "2", "-l", "NAME", "127.0.0.1",
-                             "0", os.path.join(work, "child.sh")], stdout=subprocess.PIPE,
-                            stderr=log, start_new_session=True)
-    return proc, int(proc.stdout.readline()), log
+def check_reply(checks, reply, ours, reference, workdir):
+    identd = Identd(reply)
+    try:
+        mine, theirs = [serve_one_client(binary, OPTS, CHILD, workdir)
+                        for binary in (ours, reference)]
+    finally:
+        identd.close()
+    if checks.check(f"ident reply {reply[:40]!r}", mine == theirs,
+                    f"\n  ours      {mine}\n  reference {theirs}"):
+        print(f"     {mine[0][:60]!r}")
 
 
-def ask(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        data = b""
-        while chunk := s.recv(4096):
-            data += chunk
-    return data
-
-
-def stop(proc, log):
-    time.sleep(0.2)
-    proc.kill()
-    proc.wait()
-    log.seek(0)
-    text = log.read().decode(errors="replace")
-    log.close()
-    ok = [re.sub(r" \d+ ", " PID ", re.sub(r":\d+", ":PORT", l)) for l in text.splitlines() if " ok " in l]
-    return ok
-
-
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--ours", required=True)
-    p.add_argument("--reference", required=True)
-    a = p.parse_args()
-    passed = failed = 0
-    work = tempfile.mkdtemp(prefix="ident-diff.")
-    child = os.path.join(work, "child.sh")
-    with open(child, "w") as f:
-        f.write(CHILD)
-    os.chmod(child, 0o755)
-
-    for reply in REPLIES:
-        identd = Identd(reply)
-        try:
-            seen = {}
-            for name, binary in (("ours", a.ours), ("reference", a.reference)):
-                proc, port, log = start(binary, work)
-                try:
-                    out = ask(port)
-                finally:
-                    seen[name] = (out, stop(proc, log))
-        finally:
-            identd.close()
-        if seen["ours"] == seen["reference"]:
-            passed += 1
-            print(f"ok   ident reply {reply[:40]!r}: {seen['ours'][0][:60]!r}")
-        else:
-            failed += 1
-            print(f"FAIL ident reply {reply[:40]!r}:\n  ours      {seen['ours']}\n  reference {seen['reference']}")
-
-    # The parent never waits for ident: a silent identd holds one client, not the next.
+def check_silent_identd(checks, ours, workdir):
+    """The parent never waits for ident: a silent identd holds one client, not the next."""
     identd = Identd(b"1 , 2 : USERID : UNIX : second\r\n", hold_first=True)
-    proc, port, log = start(a.ours, work)
+    server = Run("ours", ours, None, workdir).start(OPTS, lookups=False, program=CHILD)
     try:
         first = {}
-        t = threading.Thread(target=lambda: first.setdefault("out", ask(port)))
+        t = threading.Thread(target=lambda: first.setdefault("out", server.fetch()))
         started = time.monotonic()
         t.start()
         time.sleep(0.3)
-        second = ask(port)
+        second = server.fetch()
         second_after = time.monotonic() - started
         t.join()
         first_after = time.monotonic() - started
     finally:
-        stop(proc, log)
+        server.kill_all()
         identd.close()
-    ok = (second == b"TCPREMOTEINFO=second\n" and second_after < 1.5 and
-          first.get("out") == b"TCPREMOTEINFO=unset\n" and 1.5 < first_after < 5)
-    if ok:
-        passed += 1
-        print(f"ok   a silent identd delays only its own client (second served after "
-              f"{second_after:.2f} s, first after its -t 2 timeout, {first_after:.2f} s)")
-    else:
-        failed += 1
-        print(f"FAIL silent identd: second {second!r} after {second_after:.2f} s, "
-              f"first {first.get('out')!r} after {first_after:.2f} s")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    ok = (second == "TCPREMOTEINFO=second\n" and second_after < 1.5 and
+          first.get("out") == "TCPREMOTEINFO=unset\n" and 1.5 < first_after < 5)
+    timing = f"second served after {second_after:.2f} s, first after {first_after:.2f} s"
+    checks.check(f"a silent identd delays only its own client ({timing}, -t 2)", ok,
+                 f"second {second!r}, first {first.get('out')!r}")
+
+
+def main():
+    a = ours_and_reference(__doc__.split("\n")[0])
+    checks = Checks()
+    with tempfile.TemporaryDirectory(prefix="ident-diff.") as work:
+        for reply in REPLIES:
+            check_reply(checks, reply, a.ours, a.reference, work)
+        check_silent_identd(checks, a.ours, work)
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "rules/event/callback_guard.h"
@@ -85,8 +86,14 @@ void IdentQuery::read_reply() {
   ssize_t n = ::read(fd_.get(), buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) return finish(std::nullopt);  // EOF before a newline: unset, like djb
-  if (parser_.feed(std::string_view(buf, static_cast<std::size_t>(n))))
-    finish(std::move(parser_.text));
+  if (parser_.feed(std::string_view(buf, static_cast<std::size_t>(n)))) {
+    // djb's text is a C string everywhere (TCPREMOTEINFO, the log, the rules key INFO@IP): a
+    // NUL ends it. Cut here, not in the parser, where the bytes after it still count toward
+    // djb's 257-byte limit.
+    std::string& text = parser_.text;
+    text.resize(std::min(text.size(), text.find('\0')));
+    finish(std::move(text));
+  }
 }
 
 void IdentQuery::finish(std::optional<std::string> result) {

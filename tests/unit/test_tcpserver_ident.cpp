@@ -317,14 +317,11 @@ TEST_CASE("no identd, or one that never answers within the timeout, gives no tex
   CHECK(waited < std::chrono::seconds(4));
 }
 
-// BUG (left for the lead): djb's tcpserver.c uses remoteinfo's text as a C string everywhere
-// (TCPREMOTEINFO, the log line, and the rules key "INFO@IP"), so a NUL ends it. Ours keeps the
-// NUL in the text it hands on; the environment and the log line stop at it anyway, but the rules
-// key does not: with the rule "a@127.0.0.1:deny", the reply "1,2:USERID:UNIX:a\0b" makes djb's
-// tcpserver deny and ours allow (checked against ucspi-tcp 0.88 with a scripted identd).
-// [!shouldfail] until it is fixed: then this test reports a failure, and the tag goes.
-TEST_CASE("the text handed on stops at a NUL, as djb's C string does",
-          "[tcpserver][ident][root][!shouldfail]") {
+// djb's tcpserver.c uses remoteinfo's text as a C string everywhere (TCPREMOTEINFO, the log
+// line, and the rules key "INFO@IP"), so a NUL ends it: with the rule "a@127.0.0.1:deny", the
+// reply "1,2:USERID:UNIX:a\0b" makes djb's tcpserver deny (checked against ucspi-tcp 0.88 with
+// a scripted identd). Ours once kept the NUL and built the key "a\0b@127.0.0.1", serving it.
+TEST_CASE("the text handed on stops at a NUL, as djb's C string does", "[tcpserver][ident][root]") {
   Answer answer;
   {
     Identd identd("4321 , 25 : USERID : UNIX : a\0b\r\n"s);

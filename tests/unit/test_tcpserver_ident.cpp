@@ -5,7 +5,7 @@
 // (Debian 1:0.88-7) with a scripted identd, as compat/tcpserver/ident_diff.py runs it: a
 // complete reply sets TCPREMOTEINFO to the text, an incomplete one (EOF before the newline)
 // leaves it unset.
-// Then the whole query, against a scripted identd on 127.0.0.113 port 113 (root only).
+// Then the whole query, against scripted identds on port 113 of 127.0.0.113-117 (root only).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -196,20 +196,19 @@ sockaddr_storage v4(const char* ip, unsigned short port) {
   return storage;
 }
 
-// An identd on 127.0.0.113 port 113 (compat's ident_diff.py and the tcpserver tests use other
-// addresses) that takes one query, in a thread: it reads the request line, then sends reply and
+// An identd on port 113 of the given address that takes one query, in a thread. Each test case
+// has an address of its own, 127.0.0.113 to 127.0.0.117 (compat's ident_diff.py and the
+// tcpserver tests use others), because ctest runs the cases in parallel processes: it reads the request line, then sends reply and
 // closes, or, when reply is nullopt, keeps the connection open and silent until the query closes
 // it.
 class Identd {
  public:
-  static constexpr const char* ip = "127.0.0.113";
-
-  explicit Identd(std::optional<std::string> reply) {
+  Identd(const char* ip, std::optional<std::string> reply) : ip_(ip) {
     if (::geteuid() != 0) FAIL("needs root, to listen on port 113 (CI runs as root)");
     listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const int on = 1;
     ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    const sockaddr_storage at = v4(ip, 113);
+    const sockaddr_storage at = v4(ip_, 113);
     const auto* address = reinterpret_cast<const sockaddr*>(&at);
     REQUIRE(::bind(listener_.get(), address, sizeof(sockaddr_in)) == 0);
     REQUIRE(::listen(listener_.get(), 1) == 0);
@@ -218,6 +217,8 @@ class Identd {
   Identd(const Identd&) = delete;
   Identd& operator=(const Identd&) = delete;
   ~Identd() { join(); }
+
+  const char* ip() const { return ip_; }
 
   // What the query sent; waits for the identd to be done.
   const std::string& request() {
@@ -244,6 +245,7 @@ class Identd {
     if (thread_.joinable()) thread_.join();  // serve() gives up after 10 s without a query
   }
 
+  const char* ip_;
   UniqueFd listener_;
   std::string request_;
   std::thread thread_;
@@ -278,8 +280,8 @@ TEST_CASE("a query asks for the remote port then the local one, and hands on the
           "[tcpserver][ident][root]") {
   Answer answer;
   {
-    Identd identd("4321 , 25 : USERID : UNIX : j o:e\r\n");
-    answer = query(Identd::ip);
+    Identd identd("127.0.0.113", "4321 , 25 : USERID : UNIX : j o:e\r\n");
+    answer = query(identd.ip());
     CHECK(identd.request() == "4321 , 25\r\n");
   }
   CHECK(answer.calls == 1);
@@ -289,12 +291,12 @@ TEST_CASE("a query asks for the remote port then the local one, and hands on the
 TEST_CASE("an error reply hands on an empty text, a reply cut before its newline none",
           "[tcpserver][ident][root]") {
   {
-    Identd identd("4321 , 25 : ERROR : NO-USER\r\n");
-    CHECK(query(Identd::ip).shown() == "\"\"");
+    Identd identd("127.0.0.115", "4321 , 25 : ERROR : NO-USER\r\n");
+    CHECK(query(identd.ip()).shown() == "\"\"");
   }
   {
-    Identd identd("4321 , 25 : USERID : UNIX : joe");
-    const Answer answer = query(Identd::ip);
+    Identd identd("127.0.0.115", "4321 , 25 : USERID : UNIX : joe");
+    const Answer answer = query(identd.ip());
     CHECK(answer.calls == 1);
     CHECK(answer.shown() == "none");
   }
@@ -307,9 +309,9 @@ TEST_CASE("no identd, or one that never answers within the timeout, gives no tex
   CHECK(refused.calls == 1);
   CHECK(refused.shown() == "none");
 
-  Identd identd(std::nullopt);
+  Identd identd("127.0.0.116", std::nullopt);
   const auto start = std::chrono::steady_clock::now();
-  const Answer silent = query(Identd::ip, 1);
+  const Answer silent = query(identd.ip(), 1);
   const auto waited = std::chrono::steady_clock::now() - start;
   CHECK(silent.calls == 1);
   CHECK(silent.shown() == "none");
@@ -324,8 +326,8 @@ TEST_CASE("no identd, or one that never answers within the timeout, gives no tex
 TEST_CASE("the text handed on stops at a NUL, as djb's C string does", "[tcpserver][ident][root]") {
   Answer answer;
   {
-    Identd identd("4321 , 25 : USERID : UNIX : a\0b\r\n"s);
-    answer = query(Identd::ip);
+    Identd identd("127.0.0.117", "4321 , 25 : USERID : UNIX : a\0b\r\n"s);
+    answer = query(identd.ip());
   }
   CHECK(answer.shown() == "\"a\"");
 }

@@ -11,10 +11,16 @@ namespace ucspi {
 // -S patch's `time 1800`, as Mail::Toaster writes it.
 inline constexpr std::int64_t default_relay_window = 1800;
 
+// How far in the future a login may be stamped and still count: the clock of the host that
+// recorded it (a POP server sharing the MySQL table) may run a little ahead of ours. A stamp
+// further ahead is a wrong clock or a forged row, and would otherwise relay until that time
+// plus the window, perhaps for ever.
+inline constexpr std::int64_t future_login_slack = 300;
+
 // Relay iff the last login is younger than the window (the -S patch's
-// `timestamp > UNIX_TIMESTAMP() - time`).
+// `timestamp > UNIX_TIMESTAMP() - time`) and not stamped beyond now plus the slack.
 inline bool within_window(std::int64_t last_login, std::int64_t now, std::int64_t window) {
-  return last_login > now - window;
+  return last_login > now - window && last_login <= now + future_login_slack;
 }
 
 // A login from an IP recorded less than this many seconds ago does not rewrite the store:

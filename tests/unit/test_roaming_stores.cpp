@@ -159,6 +159,15 @@ TEST_CASE("a recorded time in the future is rewritten", "[roaming][store]") {
   CHECK(store.admin->list().at(0).last_login == now);
 }
 
+TEST_CASE("a login stamped far in the future never relays, one within the clock slack does",
+          "[roaming][store]") {
+  Store store(GENERATE(as<std::string>{}, "cdb", "relay-ctrl"));
+  store.admin->record("10.0.0.1", now + 86400);
+  store.admin->record("10.0.0.2", now + future_login_slack);
+  CHECK(store.answer("10.0.0.1") == RelayAnswer::no_relay);
+  CHECK(store.answer("10.0.0.2") == RelayAnswer::relay);
+}
+
 TEST_CASE("concurrent writer processes lose nothing", "[roaming][store][concurrency]") {
   Store store(GENERATE(as<std::string>{}, "cdb", "relay-ctrl"));
   constexpr int writers = 8, per_writer = 200;

@@ -18,3 +18,13 @@ TEST_CASE("window: a login younger than the window relays, one exactly as old do
   CHECK(within_window(now - 59, now, 60));
   CHECK_FALSE(within_window(now - 60, now, 60));
 }
+
+TEST_CASE("window: a login stamped in the future relays only within the clock slack",
+          "[roaming][time]") {
+  constexpr std::int64_t now = 1700000000;
+  CHECK(within_window(now + 1, now, 1800));
+  CHECK(within_window(now + future_login_slack, now, 1800));
+  CHECK_FALSE(within_window(now + future_login_slack + 1, now, 1800));
+  CHECK_FALSE(within_window(now + 86400, now, 1800));
+  CHECK_FALSE(within_window(INT64_MAX, now, 1800));  // a forged row never relays
+}

@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "rules/base/error_str.h"
+#include "rules/event/event_log.h"
 
 namespace ucspi {
 namespace {
@@ -132,6 +133,10 @@ std::string store_back_line(std::string_view store) {
 
 std::string store_refusal_line(std::string_view store, std::string_view problem) {
   return roaming_store_line("warning", store, {": ", problem});
+}
+
+std::string libevent_warning_line(int severity, const char* message) {
+  return libevent_line("tcpserver", severity, message);
 }
 
 }  // namespace ucspi

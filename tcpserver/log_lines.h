@@ -66,6 +66,8 @@ std::string relay_tail(std::string_view ip, std::string_view kind);
 // "tcpserver: info: roaming store STORE back"
 std::string store_unavailable_line(std::string_view store, std::string_view problem);
 std::string store_back_line(std::string_view store);
+// libevent's own messages, as ours: "tcpserver: warning: libevent: MESSAGE" ("" for chatter).
+std::string libevent_warning_line(int severity, const char* message);
 // It answered, but refused this key: "tcpserver: warning: roaming store STORE: PROBLEM".
 std::string store_refusal_line(std::string_view store, std::string_view problem);
 

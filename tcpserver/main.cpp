@@ -13,6 +13,7 @@
 #include "rules/event/event_handles.h"
 #include "tcpserver/listen_address.h"
 #include "tcpserver/listener.h"
+#include "tcpserver/log_lines.h"
 #include "tcpserver/logger.h"
 #include "tcpserver/options.h"
 #include "tcpserver/server.h"
@@ -37,6 +38,18 @@ constexpr std::string_view fatal = "tcpserver: fatal: ";
 [[noreturn]] void usage(const Logger& log) {
   log.warn(std::string(usage_line()) + "\n");
   _exit(100);
+}
+
+// libevent's messages as our warnings (-q silences them too). libevent takes a plain function,
+// so the logger it writes through is the one global here; main sets it before any event code.
+const Logger* libevent_logger = nullptr;
+
+void route_libevent_log(const Logger& log) {
+  libevent_logger = &log;
+  event_set_log_callback([](int severity, const char* message) {
+    const std::string line = libevent_warning_line(severity, message);
+    if (libevent_logger && !line.empty()) libevent_logger->warn(line);
+  });
 }
 
 void on_sigterm(int) { _exit(0); }
@@ -137,6 +150,7 @@ int main(int argc, char** argv) {
   }
   // -q silences everything from here on, usage and fatal messages included (as djb's).
   const Logger log(options.verbosity);
+  route_libevent_log(log);
   if (!options.host || !options.port) usage(log);
   try {
     return serve(options, log, inherited);

@@ -21,12 +21,14 @@
 #include <string_view>
 
 #include "rules/base/messages.h"
+#include "rules/base/write_all.h"
 #include "rules/event/callback_guard.h"
 #include "mysql/login_lookup.h"
 #include "tools/relay_mysql_modes.h"
 #include "tools/relay_mysql_replies.h"
 #include "rules/roaming/roaming_store.h"
 #include "rules/event/event_handles.h"
+#include "rules/event/event_log.h"
 #include "rules/roaming/socketmap.h"
 
 namespace ucspi {
@@ -196,6 +198,9 @@ int relay_mysql_serve_main(int argc, char** argv) {
   if (argc != 2) die(100, {"relay-mysql: usage: relay-mysql serve CONFIGFILE"});
   std::set_terminate(die_from_terminate);
   signal(SIGPIPE, SIG_IGN);  // a write to a closed socketpair is an error to handle, not death
+  event_set_log_callback([](int severity, const char* message) {
+    write_all(2, libevent_line("relay-mysql", severity, message));
+  });
   EventBasePtr base(event_base_new());
   if (!base) fatal("unable to create an event loop");
   std::unique_ptr<LoginLookup> lookup;

@@ -1,11 +1,34 @@
 #include "rules/cdb/cdb_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 
 #include <cerrno>
 #include <utility>
 
 namespace ucspi {
+namespace {
+
+// The first st.st_size bytes of from, copied in the kernel into a sealed memfd nobody else can
+// shrink, grow or write. EPROTO when the file ends sooner: a writer is rewriting it in place.
+int copy_to_memory(int from, const struct stat& st, UniqueFd& out) {
+  UniqueFd mem(::memfd_create("cdb", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!mem) return errno;
+  off_t offset = 0;
+  while (offset < st.st_size) {
+    const ssize_t n = ::sendfile(mem.get(), from, &offset, static_cast<std::size_t>(st.st_size - offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EPROTO;
+  }
+  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    return errno;
+  out = std::move(mem);
+  return 0;
+}
+
+}  // namespace
 
 CdbReader::CdbReader(CdbReader&& other) noexcept
     : fd_(std::move(other.fd_)), cdb_(other.cdb_), stat_(other.stat_),
@@ -30,7 +53,7 @@ void CdbReader::close() {
   fd_.reset();
 }
 
-int CdbReader::open(const char* path) {
+int CdbReader::open(const char* path, CdbMapping mapping) {
   close();
   UniqueFd fd(::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return errno;
@@ -40,6 +63,12 @@ int CdbReader::open(const char* path) {
   // tinycdb rejects files shorter than the 2048-byte header with EPROTO, and mmap fails on
   // anything that is not a regular file; either way the caller drops the connection.
   if (!S_ISREG(st.st_mode)) return EPROTO;
+  if (mapping == CdbMapping::private_copy && st.st_size >= 2048) {
+    UniqueFd copy;
+    if (const int err = copy_to_memory(fd.get(), st, copy); err != 0) return err;
+    fd = std::move(copy);
+  }
+  errno = 0;
   if (cdb_init(&cdb_, fd.get()) != 0) return errno ? errno : EPROTO;
   fd_ = std::move(fd);
   stat_ = st;
@@ -97,8 +126,11 @@ bool CdbWriter::finish() {
 }
 
 bool same_file(const struct stat& a, const struct stat& b) {
+  // ctime too: a file rewritten in place within one mtime tick, or with its mtime put back
+  // (cp -p, touch -r), still changes it.
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
-         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
 }
 
 }  // namespace ucspi

@@ -12,6 +12,13 @@
 
 namespace ucspi {
 
+// How a reader maps its file. shared: the file itself, as tinycdb does (the tools, which live
+// for one call). private_copy: a sealed copy in memory (memfd), for the long-lived tcpserver
+// parent: a writer that rewrites or truncates the file in place (`cat new > rules.cdb`) then
+// cannot fault it with SIGBUS; it sees the change as a new file, and a copy torn by such a
+// writer fails that one lookup (EPROTO), never the process.
+enum class CdbMapping { shared, private_copy };
+
 class CdbReader {
  public:
   CdbReader() = default;
@@ -21,10 +28,12 @@ class CdbReader {
   CdbReader& operator=(CdbReader&& other) noexcept;
   ~CdbReader();
 
-  // Opens and maps path. Returns 0, or an errno value (EPROTO for a file that is no cdb,
-  // EISDIR for a directory).
-  int open(const char* path);
-  int open(const std::string& path) { return open(path.c_str()); }
+  // Opens and maps path. Returns 0, or an errno value (EPROTO for a file that is no cdb or
+  // was cut while copied, EISDIR for a directory).
+  int open(const char* path, CdbMapping mapping = CdbMapping::shared);
+  int open(const std::string& path, CdbMapping mapping = CdbMapping::shared) {
+    return open(path.c_str(), mapping);
+  }
   bool is_open() const { return mapped_; }
 
   // 1 found (data set), 0 not found, -1 corrupt file (errno is EPROTO).

@@ -2,7 +2,9 @@
 // relay-allow for the roaming store), so a reader checks with one stat per use and reopens
 // and remaps only when the path names another file than the one it has mapped: a new file
 // takes effect on the next connection, with no signal and no reread of an unchanged one.
-// Reader is CdbReader or a reader built on it: open(path) -> 0 or errno, is_open(),
+// It maps a private copy (CdbMapping::private_copy): its readers live long, and a file
+// rewritten in place must not be able to take them down.
+// Reader is CdbReader or a reader built on it: open(path, mapping) -> 0 or errno, is_open(),
 // identity() (the stat of the file it opened), and a closed default state.
 #pragma once
 
@@ -31,7 +33,7 @@ class CdbFollower {
       return err;
     }
     if (reader_.is_open() && same_file(reader_.identity(), st)) return 0;
-    const int err = reader_.open(path_);
+    const int err = reader_.open(path_, CdbMapping::private_copy);
     if (err != 0) forget();
     return err;
   }

@@ -94,8 +94,8 @@ std::optional<std::int64_t> parse_login_time(std::string_view data) {
   return value;
 }
 
-int RoamingCdb::open(const std::string& path) {
-  if (int err = cdb_.open(path.c_str()); err != 0) return err;
+int RoamingCdb::open(const std::string& path, CdbMapping mapping) {
+  if (int err = cdb_.open(path, mapping); err != 0) return err;
   std::string_view marker;
   if (cdb_.find("", marker) == 1 && marker == roaming_cdb_marker) return 0;
   cdb_ = CdbReader{};  // an unmapped reader: is_open() must not vouch for a foreign file

@@ -34,7 +34,7 @@ std::optional<std::int64_t> parse_login_time(std::string_view data);
 class RoamingCdb {
  public:
   // 0, ENOENT for a missing file, EPROTO for a file that is no roaming cdb, else errno.
-  int open(const std::string& path);
+  int open(const std::string& path, CdbMapping mapping = CdbMapping::shared);
   bool is_open() const { return cdb_.is_open(); }
   const struct stat& identity() const { return cdb_.identity(); }
 

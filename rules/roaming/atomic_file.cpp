@@ -16,11 +16,11 @@
 namespace ucspi {
 namespace {
 
-void sync_directory(const std::string& path) {
+UniqueFd open_directory_of(const std::string& path) {
   const std::string dir = directory_of(path);
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) throw_store_error("unable to open directory ", dir, errno);
-  if (::fsync(fd.get()) == -1) throw_store_error("unable to sync directory ", dir, errno);
+  return fd;
 }
 
 // The file the new one will replace, or nullopt when path names no regular file yet.
@@ -116,11 +116,15 @@ void AtomicFile::commit(Durability durability) {
   const bool durable = durability == Durability::durable;
   if (durable && ::fsync(fd_.get()) == -1) fail_write(errno);
   if (::close(fd_.release()) == -1) fail_write(errno);  // NFS reports write errors here
+  // Opened before the rename: a directory we may not open fails the write with the old file
+  // in place, rather than replacing it and then reporting a failure.
+  UniqueFd directory = durable ? open_directory_of(final_path_) : UniqueFd();
   if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
     throw StoreError("unable to move " + temp_path_ + " to " + final_path_ + ": " +
                      error_str(errno));
   committed_ = true;
-  if (durable) sync_directory(final_path_);
+  if (durable && ::fsync(directory.get()) == -1)
+    throw_store_error("unable to sync directory ", directory_of(final_path_), errno);
 }
 
 std::string directory_of(const std::string& path) {

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The cdb store through a writer's bad day: relay-allow killed with SIGKILL at random points
+of its rewrite, and a filesystem that fills up under it. Afterwards the store always reads, no
+login recorded before is lost, and a login never fails for it: relay-allow runs the login's
+program whatever happened to the record.
+
+    store_crash_test.py --bin DIR            (needs root: the full filesystem is a small tmpfs
+                                              mounted in a private mount namespace)
+"""
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from checks import Checks  # noqa: E402
+
+SEEDED = 50
+KILLS = 150
+
+
+def env_for(store):
+    return dict(os.environ, RELAY_STORE="cdb:" + store)
+
+
+def allow(bin_dir, store, ip, program=("true",)):
+    return subprocess.run([os.path.join(bin_dir, "relay-allow"), "-i", ip, *program],
+                          env=env_for(store), capture_output=True, text=True, timeout=60)
+
+
+def listed(bin_dir, store):
+    """(exit status, the IPs relay-list prints)."""
+    r = subprocess.run([os.path.join(bin_dir, "relay-list")], env=env_for(store),
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode, {line.split()[0] for line in r.stdout.splitlines() if line.strip()}
+
+
+def killed_mid_rewrite(c, bin_dir, work):
+    store = os.path.join(work, "relay.cdb")
+    recorded = set()
+    for i in range(SEEDED):
+        ip = f"10.0.{i // 250}.{i % 250 + 1}"
+        allow(bin_dir, store, ip)
+        recorded.add(ip)
+    # How long one rewrite takes here, so the kills land all over it.
+    start = time.monotonic()
+    allow(bin_dir, store, "10.1.0.1")
+    recorded.add("10.1.0.1")
+    span = time.monotonic() - start
+    rng = random.Random(20261130)
+    killed = finished = 0
+    problems = []
+    for i in range(KILLS):
+        ip = f"10.2.{i // 250}.{i % 250 + 1}"
+        proc = subprocess.Popen([os.path.join(bin_dir, "relay-allow"), "-i", ip, "true"],
+                                env=env_for(store), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, span))
+        proc.send_signal(signal.SIGKILL)
+        status = proc.wait()
+        if status == 0:
+            finished += 1
+            recorded.add(ip)  # it ran to its program: its login must be there
+        else:
+            killed += 1
+        code, ips = listed(bin_dir, store)
+        lost = recorded - ips
+        if code != 0 or lost:
+            problems.append((ip, code, sorted(lost)[:5]))
+    after = allow(bin_dir, store, "10.3.0.1")
+    code, ips = listed(bin_dir, store)
+    c.check(f"SIGKILL during rewrites ({killed} killed, {finished} finished, one rewrite "
+            f"{span * 1000:.1f} ms): the store reads after each, no earlier login lost",
+            killed > 0 and not problems, problems[:5])
+    c.check("after the kills a writer records again (no lock or temp file left in the way)",
+            after.returncode == 0 and "10.3.0.1" in ips and code == 0, after.stderr)
+
+
+def full_filesystem(c, bin_dir):
+    """Runs the fill in a private mount namespace, where the tmpfs vanishes with the process."""
+    r = subprocess.run(["unshare", "-m", sys.executable, os.path.abspath(__file__), "--bin",
+                        bin_dir, "--inner-full-filesystem"], capture_output=True, text=True,
+                       timeout=300)
+    sys.stdout.write(r.stdout)
+    c.check("full filesystem: the inner run could mount its tmpfs and ran to the end",
+            r.returncode == 0, r.stderr[-2000:])
+
+
+def inner_full_filesystem():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--inner-full-filesystem", action="store_true")
+    args = parser.parse_args()
+    c = Checks()
+    with tempfile.TemporaryDirectory() as mnt:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", mnt], check=True)
+        store = os.path.join(mnt, "relay.cdb")
+        recorded, failures, not_run, lost_after = set(), 0, [], []
+        for i in range(2000):
+            ip = f"10.4.{i // 250}.{i % 250 + 1}"
+            r = allow(args.bin, store, ip, ("sh", "-c", "echo login-ran"))
+            if "login-ran" not in r.stdout or r.returncode != 0:
+                not_run.append((ip, r.returncode, r.stderr))
+            if "unable to record" in r.stderr:
+                failures += 1
+            else:
+                recorded.add(ip)
+            code, ips = listed(args.bin, store)
+            if code != 0 or recorded - ips:
+                lost_after.append((ip, code, sorted(recorded - ips)[:5]))
+            if failures >= 20:
+                break
+        leftovers = sorted(set(os.listdir(mnt)) - {"relay.cdb", "relay.cdb.lock"})
+        subprocess.run(["umount", mnt], check=True)
+    c.check(f"full filesystem: the disk filled ({failures} logins could not be recorded, "
+            f"{len(recorded)} were)", failures >= 20 and len(recorded) > 0)
+    c.check("full filesystem: every login's program ran, recorded or not", not not_run,
+            not_run[:3])
+    c.check("full filesystem: the store reads after each login, no recorded login lost",
+            not lost_after, lost_after[:3])
+    c.check("full filesystem: no temporary file left behind", not leftovers, leftovers)
+    return c.finish()
+
+
+def main():
+    if "--inner-full-filesystem" in sys.argv:
+        return inner_full_filesystem()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    args = parser.parse_args()
+    c = Checks()
+    if os.geteuid() != 0:
+        c.check("runs as root (mounts a tmpfs)", False)
+        return c.finish()
+    with tempfile.TemporaryDirectory() as work:
+        killed_mid_rewrite(c, args.bin, work)
+    full_filesystem(c, args.bin)
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

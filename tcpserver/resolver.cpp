@@ -15,11 +15,28 @@
 namespace ucspi {
 namespace {
 
+// The PTR name as djb's dns_domain_todot writes it: lowercase, no trailing dot, and every byte
+// other than a-z, 0-9, '-' and '_' as a backslash and three octal digits, so that no CR, LF,
+// ESC, ':' or blank from a hostile name server reaches TCPREMOTEHOST (which qmail-smtpd and
+// rblsmtpd put in headers and logs) or the rules keys raw. evdns hands us the name with its
+// labels joined by '.' and cut at a NUL; a '.' or NUL inside a label, which djb's would show as
+// \056 and \000, is therefore beyond what this can tell apart.
 std::string clean_name(const char* name) {
-  std::string out(name);
-  if (!out.empty() && out.back() == '.') out.pop_back();
-  for (char& c : out)
+  std::string_view text(name);
+  if (!text.empty() && text.back() == '.') text.remove_suffix(1);
+  std::string out;
+  for (char c : text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
+      out += c;
+      continue;
+    }
+    const auto byte = static_cast<unsigned char>(c);
+    out += '\\';
+    out += static_cast<char>('0' + (byte >> 6));
+    out += static_cast<char>('0' + ((byte >> 3) & 7));
+    out += static_cast<char>('0' + (byte & 7));
+  }
   return out;
 }
 

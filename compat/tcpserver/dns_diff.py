@@ -20,11 +20,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "support"))
 from checks import Checks  # noqa: E402
 from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
-                          encode_name, response)
+                          encode_labels, encode_name, response)
 
 
 class FakeDns(ScriptedDns):
-    """ptr: name for 1.0.0.127.in-addr.arpa (None: NXDOMAIN); a: address for that name."""
+    """ptr: name for 1.0.0.127.in-addr.arpa, as text or as raw wire labels (a list of bytes);
+    None: NXDOMAIN. a: address for a name given as text."""
 
     def __init__(self, ptr, a):
         self.ptr, self.a = ptr, a
@@ -32,9 +33,10 @@ class FakeDns(ScriptedDns):
 
     def answer(self, name, qtype, packet, question):
         records = []
-        named = self.ptr and name == self.ptr.rstrip(".").lower()
+        raw = isinstance(self.ptr, list)
+        named = self.ptr and not raw and name == self.ptr.rstrip(".").lower()
         if qtype == TYPE_PTR and name == "1.0.0.127.in-addr.arpa" and self.ptr:
-            records.append((TYPE_PTR, encode_name(self.ptr)))
+            records.append((TYPE_PTR, encode_labels(self.ptr) if raw else encode_name(self.ptr)))
         elif qtype == TYPE_A and named and self.a:
             records.append((TYPE_A, socket.inet_aton(self.a)))
         return response(packet, question, records, 0 if records or named else RCODE_NXDOMAIN)
@@ -49,6 +51,12 @@ SCENARIOS = [
     ("-h -p: forward lookup disagrees", ["-h", "-p", "-l", "NAME"], "host.example.", "127.0.0.9"),
     ("-h: no PTR record", ["-h", "-l", "NAME"], None, None),
     ("-h -P: no forward check", ["-h", "-P", "-l", "NAME"], "host.example.", "127.0.0.9"),
+    # A hostile name server: control bytes, ':' and blanks in a label reach the child escaped
+    # exactly as djb's (a\012b\015c\033d\072f\040g\007.example.com), never raw.
+    ("-h: a PTR label with CR, LF, ESC, ':' and blanks, escaped as djb's", ["-h", "-l", "NAME"],
+     [b"a\nb\rc\x1bd:f g\x07", b"Example", b"com"], None),
+    ("-h: PTR labels with every other byte djb escapes", ["-h", "-l", "NAME"],
+     [bytes(range(1, 30)), b"!\"#$%&'()*+,/;<=>?@[\\]^`{|}~\x7f\x80\xff"], None),
 ]
 
 

@@ -16,7 +16,12 @@ FLAGS = 0x8580
 
 
 def encode_name(name):
-    return b"".join(bytes([len(l)]) + l.encode() for l in name.rstrip(".").split(".")) + b"\0"
+    return encode_labels([l.encode() for l in name.rstrip(".").split(".")])
+
+
+def encode_labels(labels):
+    """A name on the wire from raw labels, which may hold any byte, '.' and NUL included."""
+    return b"".join(bytes([len(l)]) + l for l in labels) + b"\0"
 
 
 def parse_question(packet):

@@ -1,13 +1,10 @@
-// PTR and paranoid forward lookups through libevent's evdns, so the parent never blocks.
+// PTR and paranoid forward lookups for tcpserver's connections, asked of djb's servers by our
+// own DNS client (dns_client.h), so the parent never blocks and a PTR name reaches the child
+// byte for byte as djb's shows it (dns_packet.h).
 //
 // No client can hold up another's lookups: connections asking the same question share one
 // request in flight (a client holding 200 connections costs one PTR query, not 200), and
-// evdns's in-flight limit is raised to what the -c limit can need, so a request is never
-// queued behind others that are waiting for a name server that never answers. Each request
-// keeps evdns's own timeout from the moment it is sent.
-//
-// Each request's waiters are owned here until evdns answers (answer, error or timeout), so a
-// connection that goes away first never leaves evdns pointing at freed memory.
+// every question is sent at once with deadlines of its own.
 #pragma once
 
 #include <sys/socket.h>
@@ -21,12 +18,14 @@
 #include <vector>
 
 #include "rules/event/event_handles.h"
+#include "tcpserver/dns_client.h"
 #include "tcpserver/logger.h"
 
 namespace ucspi {
 
 // An evdns base with djb's choice of servers: $DNSCACHEIP if set (qmail run files rely on it),
-// else /etc/resolv.conf; /etc/hosts is read too. Null when out of memory.
+// else /etc/resolv.conf; /etc/hosts is read too. For the listen address's name only. Null when
+// out of memory.
 EvdnsBasePtr open_evdns(event_base* base);
 
 class Resolver {
@@ -34,14 +33,12 @@ class Resolver {
   using NameDone = std::function<void(std::optional<std::string>)>;
   using MatchDone = std::function<void(bool)>;
 
-  // connection_limit is -c: at most that many connections wait for lookups at once.
-  Resolver(event_base* base, const Logger& log, unsigned long connection_limit);
+  Resolver(event_base* base, const Logger& log);
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
-  bool ok() const { return dns_ != nullptr; }
-
-  // The first PTR name, lowercased, without the trailing dot; nullopt when there is none.
+  // The first PTR name in djb's text (lowercase, escaped, no trailing dot); nullopt when there
+  // is none.
   void reverse(const sockaddr_storage& addr, NameDone done);
   // Whether one of name's A (AAAA for IPv6) records equals addr: djb's -p check.
   void forward_matches(const std::string& name, const sockaddr_storage& addr, MatchDone done);
@@ -57,11 +54,10 @@ class Resolver {
   std::pair<Flight*, bool> join(const std::string& key);
   std::unique_ptr<Flight> land(Flight* flight);
   void abort(const std::string& key, Flight* flight);
-  static void on_reverse(int result, char type, int count, int ttl, void* addresses, void* arg);
-  static void on_forward(int result, char type, int count, int ttl, void* addresses, void* arg);
+  void named(Flight* flight, const std::optional<std::vector<std::string>>& records);
+  void addressed(Flight* flight, const std::optional<std::vector<std::string>>& records);
 
-  const Logger& log_;
-  EvdnsBasePtr dns_;
+  DnsClient dns_;
   std::unordered_map<std::string, std::unique_ptr<Flight>> flights_;
 };
 

@@ -44,7 +44,7 @@ Server::Server(const Options& options, event_base* base, UniqueFd listener, cons
       children_(children), decision_(*this, options, log, std::move(roaming)),
       launcher_(options_.program, std::getenv("PATH"), &inherited, log),
       slots_(options.limit, options.per_ip_limit), next_synthetic_pid_(first_synthetic_pid()) {
-  if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_, log_, options_.limit);
+  if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_, log_);
   listener_event_.reset(event_new(base_, listener_.get(), EV_READ | EV_PERSIST, &Server::on_listener, this));
   sigchld_event_.reset(evsignal_new(base_, SIGCHLD, &Server::on_sigchld, this));
   backoff_timer_.reset(evtimer_new(base_, &Server::on_backoff_over, this));
@@ -53,7 +53,7 @@ Server::Server(const Options& options, event_base* base, UniqueFd listener, cons
 }
 
 int Server::run() {
-  if (!listener_event_ || !sigchld_event_ || !backoff_timer_ || (resolver_ && !resolver_->ok())) {
+  if (!listener_event_ || !sigchld_event_ || !backoff_timer_) {
     log_.warn(loop_setup_failed_line);
     return 111;
   }

@@ -19,19 +19,28 @@ from harness import child, ours_and_reference, serve_one_client
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                                 "support"))
 from checks import Checks  # noqa: E402
-from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
+from scripted_dns import (RCODE_NXDOMAIN, TC, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
                           encode_labels, encode_name, response)
 
 
 class FakeDns(ScriptedDns):
     """ptr: name for 1.0.0.127.in-addr.arpa, as text or as raw wire labels (a list of bytes);
-    None: NXDOMAIN. a: address for a name given as text."""
+    None: NXDOMAIN. a: address for a name given as text. how: "" answers; "tcp" answers UDP
+    truncated (TC, no records) and the whole over TCP."""
 
-    def __init__(self, ptr, a):
-        self.ptr, self.a = ptr, a
+    def __init__(self, ptr, a, how=""):
+        self.ptr, self.a, self.how = ptr, a, how
         super().__init__("127.0.0.1")
 
+    def answer_tcp(self, name, qtype, packet, question):
+        return self.whole_answer(name, qtype, packet, question)
+
     def answer(self, name, qtype, packet, question):
+        if self.how == "tcp":
+            return response(packet, question, [], 0, TC)
+        return self.whole_answer(name, qtype, packet, question)
+
+    def whole_answer(self, name, qtype, packet, question):
         records = []
         raw = isinstance(self.ptr, list)
         named = self.ptr and not raw and name == self.ptr.rstrip(".").lower()
@@ -57,6 +66,15 @@ SCENARIOS = [
      [b"a\nb\rc\x1bd:f g\x07", b"Example", b"com"], None),
     ("-h: PTR labels with every other byte djb escapes", ["-h", "-l", "NAME"],
      [bytes(range(1, 30)), b"!\"#$%&'()*+,/;<=>?@[\\]^`{|}~\x7f\x80\xff"], None),
+    # A NUL or a dot inside a label is part of the label (\000, \056), never the name's end
+    # or a label boundary: "evil.com\0" under x must not read as evil.com.
+    ("-h: a PTR label holding a dot and a NUL", ["-h", "-l", "NAME"],
+     [b"evil.com\x00", b"x"], None),
+    ("-h: a PTR label holding a NUL in the middle", ["-h", "-l", "NAME"],
+     [b"a\x00e", b"example", b"com"], None),
+    ("-h: a PTR name of 247 bytes", ["-h", "-l", "NAME"], [b"a" * 60] * 4, None),
+    ("-h: a PTR answer truncated over UDP, whole over TCP", ["-h", "-l", "NAME"],
+     "tcp.example.", None, "tcp"),
 ]
 
 
@@ -69,8 +87,8 @@ def main():
     a = ours_and_reference(__doc__.split("\n")[0])
     checks = Checks()
     with tempfile.TemporaryDirectory(prefix="dns-diff.") as work:
-        for title, flags, ptr, addr in SCENARIOS:
-            dns = FakeDns(ptr, addr)
+        for title, flags, ptr, addr, *how in SCENARIOS:
+            dns = FakeDns(ptr, addr, *how)
             try:
                 ours, theirs = seen(a.ours, flags, work), seen(a.reference, flags, work)
             finally:

@@ -35,16 +35,21 @@ def parse_question(packet):
     return ".".join(labels), qtype, packet[12:pos + 5]
 
 
-def response(packet, question, records, rcode=0):
+TC = 0x0200  # truncated: ask again over TCP
+
+
+def response(packet, question, records, rcode=0, flags=0):
     """An answer to packet: records is [(type, rdata)], all for the question's name."""
-    header = packet[:2] + struct.pack(">HHHHH", FLAGS | rcode, 1, len(records), 0, 0)
+    header = packet[:2] + struct.pack(">HHHHH", FLAGS | flags | rcode, 1, len(records), 0, 0)
     body = b"".join(struct.pack(">HHHIH", 0xC00C, rtype, 1, 60, len(data)) + data
                     for rtype, data in records)
     return header + question + body
 
 
 class ScriptedDns:
-    """Subclasses define answer(name, qtype, packet, question) -> bytes or None (no reply)."""
+    """Subclasses define answer(name, qtype, packet, question) -> bytes or None (no reply), and
+    may define answer_tcp the same way for questions that come over TCP (the default is the
+    UDP answer)."""
 
     def __init__(self, address):
         self.queries = []  # (name, qtype), in arrival order
@@ -56,12 +61,53 @@ class ScriptedDns:
             self.sock.close()
             raise
         self.sock.settimeout(0.1)
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.tcp.bind((address, 53))
+            self.tcp.listen(16)
+        except OSError:
+            self.sock.close()
+            self.tcp.close()
+            raise
+        self.tcp.settimeout(0.1)
         self.stopping = False
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
+        self.tcp_thread = threading.Thread(target=self.serve_tcp, daemon=True)
+        self.tcp_thread.start()
 
     def answer(self, name, qtype, packet, question):
         raise NotImplementedError
+
+    def answer_tcp(self, name, qtype, packet, question):
+        return self.answer(name, qtype, packet, question)
+
+    def serve_tcp(self):
+        """One question per connection: a two-byte length, then the message, both ways."""
+        while not self.stopping:
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.settimeout(2)
+                    data = b""
+                    while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            raise OSError("closed early")
+                        data += chunk
+                    packet = data[2:]
+                    name, qtype, question = parse_question(packet)
+                    with self.lock:
+                        self.queries.append((name, qtype))
+                    reply = self.answer_tcp(name, qtype, packet, question)
+                    if reply:
+                        conn.sendall(struct.pack(">H", len(reply)) + reply)
+                except (OSError, IndexError, struct.error, UnicodeDecodeError):
+                    continue
 
     def serve(self):
         while not self.stopping:
@@ -84,4 +130,6 @@ class ScriptedDns:
     def close(self):
         self.stopping = True
         self.thread.join(timeout=5)
+        self.tcp_thread.join(timeout=5)
         self.sock.close()
+        self.tcp.close()

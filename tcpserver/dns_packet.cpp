@@ -1,0 +1,211 @@
+#include "tcpserver/dns_packet.h"
+
+namespace ucspi {
+namespace {
+
+constexpr std::size_t header_size = 12;
+constexpr std::size_t max_name = 255;
+constexpr std::uint16_t class_in = 1;
+
+void put16(std::string& out, std::uint16_t v) {
+  out += static_cast<char>(v >> 8);
+  out += static_cast<char>(v & 0xff);
+}
+
+std::uint16_t get16(std::string_view p, std::size_t at) {
+  return static_cast<std::uint16_t>((static_cast<unsigned char>(p[at]) << 8) |
+                                    static_cast<unsigned char>(p[at + 1]));
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool names_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// The name at pos, compression pointers followed, into out in wire form; pos moves past the
+// name where it sits (not where a pointer led). False for a malformed or over-long name.
+bool read_name(std::string_view p, std::size_t& pos, std::string& out) {
+  out.clear();
+  std::size_t at = pos;
+  bool jumped = false;
+  for (int hops = 0; hops < 128; ++hops) {
+    if (at >= p.size()) return false;
+    const auto len = static_cast<unsigned char>(p[at]);
+    if (len >= 0xc0) {
+      if (at + 1 >= p.size()) return false;
+      if (!jumped) pos = at + 2;
+      jumped = true;
+      at = static_cast<std::size_t>((len & 0x3f) << 8 | static_cast<unsigned char>(p[at + 1]));
+      continue;
+    }
+    if (len > 63) return false;
+    if (at + 1 + len > p.size()) return false;
+    out.append(p.substr(at, 1 + len));
+    if (out.size() > max_name) return false;
+    at += 1 + len;
+    if (len == 0) {
+      if (!jumped) pos = at;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string reverse_name(const in_addr& ip) {
+  const auto* b = reinterpret_cast<const unsigned char*>(&ip);
+  std::string out;
+  for (int i = 3; i >= 0; --i) {
+    const std::string label = std::to_string(b[i]);
+    out += static_cast<char>(label.size());
+    out += label;
+  }
+  out += "\7in-addr\4arpa";
+  out += '\0';
+  return out;
+}
+
+std::string reverse_name(const in6_addr& ip) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 15; i >= 0; --i) {
+    const unsigned char byte = ip.s6_addr[i];
+    out += '\1';
+    out += hex[byte & 15];
+    out += '\1';
+    out += hex[byte >> 4];
+  }
+  out += "\3ip6\4arpa";
+  out += '\0';
+  return out;
+}
+
+std::optional<std::string> wire_name(std::string_view dotted) {
+  std::string out;
+  std::string label;
+  auto end_label = [&]() {
+    if (label.empty() || label.size() > 63) return false;
+    out += static_cast<char>(label.size());
+    out += label;
+    label.clear();
+    return true;
+  };
+  for (std::size_t i = 0; i < dotted.size(); ++i) {
+    char c = dotted[i];
+    if (c == '.') {
+      if (!end_label()) return std::nullopt;
+      continue;
+    }
+    if (c == '\\' && i + 1 < dotted.size()) {
+      c = dotted[++i];
+      if (c >= '0' && c <= '7') {  // up to three octal digits, as djb reads them
+        unsigned value = static_cast<unsigned>(c - '0');
+        for (int k = 0; k < 2 && i + 1 < dotted.size() && dotted[i + 1] >= '0' && dotted[i + 1] <= '7'; ++k)
+          value = value * 8 + static_cast<unsigned>(dotted[++i] - '0');
+        c = static_cast<char>(value & 0xff);
+      }
+    }
+    label += c;
+  }
+  if (!label.empty() && !end_label()) return std::nullopt;
+  out += '\0';
+  if (out.size() > max_name) return std::nullopt;
+  return out;
+}
+
+std::string dotted_name(std::string_view wire) {
+  if (wire.empty() || wire[0] == '\0') return ".";  // djb's text for the root
+  std::string out;
+  std::size_t at = 0;
+  while (at < wire.size()) {
+    const auto len = static_cast<unsigned char>(wire[at++]);
+    if (len == 0) break;
+    if (!out.empty()) out += '.';
+    for (std::size_t i = 0; i < len && at < wire.size(); ++i, ++at) {
+      const char c = lower(wire[at]);
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+        out += c;
+        continue;
+      }
+      const auto byte = static_cast<unsigned char>(c);
+      out += '\\';
+      out += static_cast<char>('0' + (byte >> 6));
+      out += static_cast<char>('0' + ((byte >> 3) & 7));
+      out += static_cast<char>('0' + (byte & 7));
+    }
+  }
+  return out;
+}
+
+std::string dns_query(std::uint16_t id, std::string_view name, std::uint16_t type) {
+  std::string out;
+  put16(out, id);
+  put16(out, 0x0100);  // a standard query, recursion desired
+  put16(out, 1);       // one question
+  put16(out, 0);
+  put16(out, 0);
+  put16(out, 0);
+  out += name;
+  put16(out, type);
+  put16(out, class_in);
+  return out;
+}
+
+DnsReply parse_dns_reply(std::string_view p, std::uint16_t id, std::string_view name,
+                         std::uint16_t type) {
+  DnsReply reply;
+  using Status = DnsReply::Status;
+  if (p.size() < header_size) return reply;
+  const auto flags = static_cast<unsigned char>(p[2]);
+  if (get16(p, 0) != id || !(flags & 0x80) || (flags & 0x78) || get16(p, 4) != 1) {
+    reply.status = Status::foreign;
+    return reply;
+  }
+  std::size_t pos = header_size;
+  std::string asked;
+  if (!read_name(p, pos, asked) || pos + 4 > p.size()) return reply;
+  if (!names_equal(asked, name) || get16(p, pos) != type || get16(p, pos + 2) != class_in) {
+    reply.status = Status::foreign;
+    return reply;
+  }
+  pos += 4;
+  if (flags & 0x02) {
+    reply.status = Status::truncated;
+    return reply;
+  }
+  const unsigned rcode = static_cast<unsigned char>(p[3]) & 0x0f;
+  if (rcode != 0 && rcode != 3) {
+    reply.status = Status::server_failed;
+    return reply;
+  }
+  const std::uint16_t answers = get16(p, 6);
+  std::string owner;
+  for (std::uint16_t i = 0; i < answers; ++i) {
+    if (!read_name(p, pos, owner) || pos + 10 > p.size()) return reply;
+    const std::uint16_t rtype = get16(p, pos);
+    const std::uint16_t rclass = get16(p, pos + 2);
+    const std::size_t rdlength = get16(p, pos + 8);
+    pos += 10;
+    if (pos + rdlength > p.size()) return reply;
+    if (rtype == type && rclass == class_in) {
+      if (type == dns_type_ptr) {
+        std::size_t at = pos;
+        std::string target;
+        if (!read_name(p, at, target)) return reply;
+        reply.records.push_back(std::move(target));
+      } else if ((type == dns_type_a && rdlength == 4) || (type == dns_type_aaaa && rdlength == 16)) {
+        reply.records.emplace_back(p.substr(pos, rdlength));
+      }
+    }
+    pos += rdlength;
+  }
+  reply.status = Status::answer;
+  return reply;
+}
+
+}  // namespace ucspi

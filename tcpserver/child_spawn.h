@@ -16,14 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "rules/base/exec_path.h"
 #include "tcpserver/inherited_fds.h"
 #include "tcpserver/logger.h"
 
 namespace ucspi {
-
-// The paths execve tries for a program, as djb's pathexec_run: the name itself when it holds
-// a '/', else each $PATH entry (an empty one meaning ".") followed by "/name".
-std::vector<std::string> exec_candidates(const std::string& program, const char* path_env);
 
 // The lines a child prints about itself before its program runs, each with its pid in the
 // middle. Built by the parent; written by the child with one writev per line, no allocation.

@@ -23,10 +23,13 @@
 // failure is exit 111.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "rules/base/exec_path.h"
 #include "rules/base/ip_address.h"
 #include "rules/base/messages.h"
 #include "tools/tool_args.h"
@@ -112,15 +115,49 @@ std::optional<Problem> record_login(const AllowArgs& args, ToolStores& stores) {
   return std::nullopt;
 }
 
+// A cdb store rewritten in place (`cat new > relay.cdb`, not renamed) while this program has it
+// mapped raises SIGBUS. The login must still run: the handler says why nothing was recorded
+// and execs the program itself, from paths looked up before the store was opened (execve and
+// write are all it calls: both are async-signal-safe).
+struct LoginExec {
+  std::vector<std::string> paths;
+  char** argv = nullptr;
+};
+const LoginExec* login_exec = nullptr;
+
+extern "C" void on_sigbus(int) {
+  static constexpr char warning[] =
+      "relay-allow: warning: unable to record: the store changed under the reader (SIGBUS)\n";
+  [[maybe_unused]] const ssize_t n = ::write(2, warning, sizeof warning - 1);
+  if (login_exec)
+    for (const std::string& path : login_exec->paths) ::execve(path.c_str(), login_exec->argv, environ);
+  ::_exit(111);
+}
+
+void handle_sigbus(void (*handler)(int)) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGBUS, &sa, nullptr);
+}
+
 }  // namespace
 
 int ucspi::relay_allow_main(int argc, char** argv, ToolStores& stores) {
   const AllowArgs args = parse_args(argc, argv);
   const bool have_program = *args.program != nullptr;
+  LoginExec exec;
+  if (have_program) {
+    exec.paths = exec_candidates(args.program[0], std::getenv("PATH"));
+    exec.argv = args.program;
+  }
+  login_exec = have_program ? &exec : nullptr;
+  handle_sigbus(on_sigbus);
   if (std::optional<Problem> problem = record_login(args, stores)) {
     if (!have_program) die(problem->exit_code, {"relay-allow: fatal: ", problem->text});
     print_line({"relay-allow: warning: ", problem->text});
   }
+  handle_sigbus(SIG_DFL);  // the store is closed: the program starts with djb's defaults
   if (!have_program) return 0;
   ::execvp(args.program[0], args.program);
   die_sys(errno, {"relay-allow: fatal: unable to run ", args.program[0]});

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The cdb store through a writer's bad day: relay-allow killed with SIGKILL at random points
-of its rewrite, and a filesystem that fills up under it. Afterwards the store always reads, no
-login recorded before is lost, and a login never fails for it: relay-allow runs the login's
-program whatever happened to the record.
+of its rewrite, a filesystem that fills up under it, and an admin rewriting the store in place
+(`cat new > relay.cdb`) while logins read it. Afterwards the store always reads, no login
+recorded before is lost, and a login never fails for it: relay-allow runs the login's program
+whatever happened to the record (a read of a file cut under it once killed relay-allow with
+SIGBUS before the login's program ran).
 
     store_crash_test.py --bin DIR            (needs root: the full filesystem is a small tmpfs
                                               mounted in a private mount namespace)
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -80,6 +83,38 @@ def killed_mid_rewrite(c, bin_dir, work):
             after.returncode == 0 and "10.3.0.1" in ips and code == 0, after.stderr)
 
 
+def rewritten_in_place(c, bin_dir, work):
+    store = os.path.join(work, "inplace.cdb")
+    for i in range(300):
+        allow(bin_dir, store, f"10.5.{i // 250}.{i % 250 + 1}")
+    with open(store, "rb") as f:
+        image = f.read()
+    stop = threading.Event()
+
+    def rewrite():
+        while not stop.is_set():
+            with open(store, "r+b") as f:
+                f.truncate(0)
+                for at in range(0, len(image), 4096):
+                    f.write(image[at:at + 4096])
+                    f.flush()
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    runs, not_run, sigbus = 200, [], 0
+    try:
+        for i in range(runs):
+            r = allow(bin_dir, store, f"10.6.0.{i % 250 + 1}", ("sh", "-c", "echo login-ran"))
+            if "login-ran" not in r.stdout or r.returncode != 0:
+                not_run.append((r.returncode, r.stderr[-200:]))
+            sigbus += "SIGBUS" in r.stderr
+    finally:
+        stop.set()
+        writer.join()
+    c.check(f"store rewritten in place under {runs} logins: every login's program ran "
+            f"({sigbus} readers met a cut file)", not not_run, not_run[:3])
+
+
 def full_filesystem(c, bin_dir):
     """Runs the fill in a private mount namespace, where the tmpfs vanishes with the process."""
     r = subprocess.run(["unshare", "-m", sys.executable, os.path.abspath(__file__), "--bin",
@@ -138,6 +173,7 @@ def main():
         return c.finish()
     with tempfile.TemporaryDirectory() as work:
         killed_mid_rewrite(c, args.bin, work)
+        rewritten_in_place(c, args.bin, work)
     full_filesystem(c, args.bin)
     return c.finish()
 

@@ -248,12 +248,23 @@ TEST_CASE_METHOD(Store, "a failed replace throws a StoreError naming the path, a
     try {
       AtomicFile file(temp, missing, default_store_file_mode);
       file.write("new");
-      file.commit(Durability::durable);
+      file.commit(Durability::best_effort);
       outcome = "replaced";
     } catch (const StoreError& e) {
       outcome = e.what();
     }
     expected = "unable to move " + temp + " to " + missing + ": file does not exist";
+  }
+  SECTION("the final name's directory is missing when a durable commit opens it") {
+    try {
+      AtomicFile file(temp, missing, default_store_file_mode);
+      file.write("new");
+      file.commit(Durability::durable);
+      outcome = "replaced";
+    } catch (const StoreError& e) {
+      outcome = e.what();
+    }
+    expected = "unable to open directory " + dir / "missing" + ": file does not exist";
   }
   SECTION("the final name is a directory") {
     const std::string subdir = dir / "subdir";

@@ -39,14 +39,28 @@ int read_entries(RoamingCdb& cdb, Entries& out) {
   });
 }
 
-// A directory of this process's own on a tmpfs (replace_roaming_entry fsyncs and renames).
-const std::string& work_directory() {
-  static const std::string dir = [] {
+// A directory of this process's own on a tmpfs (replace_roaming_entry fsyncs and renames),
+// removed at exit with what is left in it.
+class WorkDirectory {
+ public:
+  WorkDirectory() {
     char name[] = "/dev/shm/fuzz_roaming_cdb.XXXXXX";
     FUZZ_CHECK(::mkdtemp(name) != nullptr);
-    return std::string(name);
-  }();
-  return dir;
+    path_ = name;
+  }
+  ~WorkDirectory() {
+    for (const char* file : {"/relay.cdb", "/relay.cdb.tmp"}) ::unlink((path_ + file).c_str());
+    ::rmdir(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+const std::string& work_directory() {
+  static const WorkDirectory dir;
+  return dir.path();
 }
 
 void check_replace(std::string_view bytes, const Entries& before) {

@@ -39,8 +39,8 @@ int read_entries(RoamingCdb& cdb, Entries& out) {
   });
 }
 
-// A directory of this process's own on a tmpfs (replace_roaming_entry fsyncs and renames),
-// removed at exit with what is left in it.
+// A directory of its own on a tmpfs for one replace (it fsyncs and renames), removed with
+// what is in it when the check is done: libFuzzer may end without running destructors.
 class WorkDirectory {
  public:
   WorkDirectory() {
@@ -48,6 +48,8 @@ class WorkDirectory {
     FUZZ_CHECK(::mkdtemp(name) != nullptr);
     path_ = name;
   }
+  WorkDirectory(const WorkDirectory&) = delete;
+  WorkDirectory& operator=(const WorkDirectory&) = delete;
   ~WorkDirectory() {
     for (const char* file : {"/relay.cdb", "/relay.cdb.tmp"}) ::unlink((path_ + file).c_str());
     ::rmdir(path_.c_str());
@@ -58,13 +60,9 @@ class WorkDirectory {
   std::string path_;
 };
 
-const std::string& work_directory() {
-  static const WorkDirectory dir;
-  return dir.path();
-}
-
 void check_replace(std::string_view bytes, const Entries& before) {
-  const std::string path = work_directory() + "/relay.cdb";
+  const WorkDirectory directory;
+  const std::string path = directory.path() + "/relay.cdb";
   fuzz::write_file(path, bytes);
   struct stat st {};
   FUZZ_CHECK(::stat(path.c_str(), &st) == 0);

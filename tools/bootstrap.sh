@@ -8,9 +8,10 @@ build=${1:-$top/build}
 
 # The end-to-end chain (tests/e2e) also runs Debian's own Dovecot (POP3), curl, swaks and
 # daemontools (supervise, svc, svstat, softlimit, multilog); pyflakes checks the Python tests.
+# clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
 mariadb-server mariadb-client python3 python3-pyflakes \
-dovecot-core dovecot-pop3d curl swaks daemontools"
+dovecot-core dovecot-pop3d curl swaks daemontools clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do

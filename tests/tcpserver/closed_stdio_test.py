@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from child_script import write_child  # noqa: E402
 
 CHILD = "#!/bin/sh\necho served\n"
 CASES = {"stdin": (0,), "stdout": (1,), "stderr": (2,), "all three": (0, 1, 2)}
@@ -100,10 +101,7 @@ def main():
     args = parser.parse_args()
     checks = Checks()
     with tempfile.TemporaryDirectory() as work:
-        child = os.path.join(work, "child.sh")
-        with open(child, "w") as f:
-            f.write(CHILD)
-        os.chmod(child, 0o755)
+        write_child(work, CHILD)
         for label, closed in CASES.items():
             run_case(args.bin, work, closed, checks, label)
     return checks.finish()

@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from child_script import write_child  # noqa: E402
 
 REWRITES = 400
 CLIENTS = 8
@@ -166,10 +167,7 @@ def main():
     args = parser.parse_args()
     c = Checks()
     with tempfile.TemporaryDirectory() as work:
-        child = os.path.join(work, "child.sh")
-        with open(child, "w") as f:
-            f.write(CHILD)
-        os.chmod(child, 0o755)
+        write_child(work, CHILD)
         rules_rewritten(c, args.bin, work)
         store_rewritten(c, args.bin, work)
     return c.finish()

@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from child_script import write_child  # noqa: E402
 
 NOBODY = 65534
 IDENT_CLIENT = "127.0.0.77"  # our silent identd listens on this client address's port 113
@@ -152,10 +153,7 @@ def main():
         return 1
     work = tempfile.mkdtemp(prefix="limits.")
     os.chmod(work, 0o755)
-    child = os.path.join(work, "child.sh")
-    with open(child, "w") as f:
-        f.write(CHILD)
-    os.chmod(child, 0o755)
+    write_child(work, CHILD)
     c = Checks()
     no_processes(c, a.bin, work)
     no_descriptors(c, a.bin, work)

@@ -17,6 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from child_script import write_child  # noqa: E402
 
 UID, GID = 4243, 4242
 EXTRA_GROUPS = [4, 27, 100]  # adm, sudo, users: what a careless supervisor might pass on
@@ -46,10 +47,7 @@ def main():
         return c.finish()
     with tempfile.TemporaryDirectory() as work:
         os.chmod(work, 0o755)  # the child runs as UID and must reach its program
-        child = os.path.join(work, "child.sh")
-        with open(child, "w") as f:
-            f.write(CHILD)
-        os.chmod(child, 0o755)
+        child = write_child(work, CHILD)
         with open(os.path.join(work, "log"), "wb") as log:
             proc = subprocess.Popen([os.path.join(args.bin, "tcpserver"), "-1", "-R", "-H",
                                      "-l", "x", "-u", str(UID), "-g", str(GID), "127.0.0.1", "0",

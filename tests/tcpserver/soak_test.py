@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from child_script import write_child  # noqa: E402
 
 CHILD = """#!/bin/sh
 case $(( $$ % 4 )) in 0) sleep 0.05 ;; esac
@@ -88,10 +89,7 @@ def main():
     args = parser.parse_args()
     c = Checks()
     with tempfile.TemporaryDirectory() as work:
-        child = os.path.join(work, "child.sh")
-        with open(child, "w") as f:
-            f.write(CHILD)
-        os.chmod(child, 0o755)
+        child = write_child(work, CHILD)
         log_path = os.path.join(work, "log")
         with open(log_path, "wb") as log:
             proc = subprocess.Popen([os.path.join(args.bin, "tcpserver"), "-v", "-1", "-R", "-H",

@@ -96,9 +96,11 @@ void Resolver::reverse(const sockaddr_storage& addr, NameDone done) {
   in_addr v4{};
   const in6_addr* v6 = nullptr;
   const std::string key = reverse_key(addr, v4, v6);
-  auto [flight, fresh] = join(key);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const std::pair<Flight*, bool> joined = join(key);
+  Flight* flight = joined.first;
   flight->names.push_back(std::move(done));
-  if (!fresh) return;
+  if (!joined.second) return;
   try {
     dns_.ask(v6 ? reverse_name(*v6) : reverse_name(v4), dns_type_ptr,
              [this, flight](const std::optional<std::vector<std::string>>& records) {
@@ -116,9 +118,10 @@ void Resolver::forward_matches(const std::string& name, const sockaddr_storage& 
   if (!wire) return done(false);
   const bool v6 = forward_is_v6(addr);
   const std::string key = (v6 ? "f6" : "f4") + *wire;
-  auto [flight, fresh] = join(key);
+  const std::pair<Flight*, bool> joined = join(key);
+  Flight* flight = joined.first;
   flight->matches.emplace_back(std::move(done), addr);
-  if (!fresh) return;
+  if (!joined.second) return;
   try {
     dns_.ask(*wire, v6 ? dns_type_aaaa : dns_type_a,
              [this, flight](const std::optional<std::vector<std::string>>& records) {

@@ -15,13 +15,30 @@
 #include "rules/base/ip_address.h"
 #include "rules/base/scan_ulong.h"
 #include "rules/event/event_handles.h"
+#include "tcpserver/dns_client.h"
 #include "tcpserver/options.h"
-#include "tcpserver/resolver.h"
 #include "tcpserver/services_file.h"
 #include "tcpserver/socket_address.h"
 
 namespace ucspi {
 namespace {
+
+// evdns reports name servers going down and up; under a flood of unanswerable PTR queries
+// that would be a line per timeout, and none of it is news to the admin of a mail server.
+void quiet_evdns(int, const char*) {}
+
+// evdns resolves the listen address's name only (the clients' names go through dns_client.h),
+// with the same servers, and /etc/hosts too.
+EvdnsBasePtr open_evdns(event_base* base) {
+  evdns_set_log_fn(quiet_evdns);
+  EvdnsBasePtr dns(evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE));
+  if (!dns) return nullptr;
+  for (const sockaddr_storage& server : dns_servers())
+    evdns_base_nameserver_sockaddr_add(dns.get(), as_sockaddr(server), length_of(server), 0);
+  evdns_base_load_hosts(dns.get(), nullptr);
+  return dns;
+}
+
 
 void set_v4(HostResult& r, const unsigned char bytes[4]) {
   sockaddr_in& a = as_v4(r.addr);

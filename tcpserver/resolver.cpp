@@ -16,10 +16,6 @@
 namespace ucspi {
 namespace {
 
-// evdns reports name servers going down and up; under a flood of unanswerable PTR queries
-// that would be a line per timeout, and none of it is news to the admin of a mail server.
-void quiet_evdns(int, const char*) {}
-
 // The question's key: the address as the PTR query sees it (v4-mapped asked as IPv4).
 std::string reverse_key(const sockaddr_storage& addr, in_addr& v4, const in6_addr*& v6) {
   v6 = nullptr;
@@ -50,16 +46,6 @@ std::string address_bytes(const sockaddr_storage& addr) {
 
 }  // namespace
 
-EvdnsBasePtr open_evdns(event_base* base) {
-  evdns_set_log_fn(quiet_evdns);
-  EvdnsBasePtr dns(evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE));
-  if (!dns) return nullptr;
-  for (const sockaddr_storage& server : dns_servers())
-    evdns_base_nameserver_sockaddr_add(dns.get(), as_sockaddr(server), length_of(server), 0);
-  evdns_base_load_hosts(dns.get(), nullptr);
-  return dns;
-}
-
 Resolver::Resolver(event_base* base, const Logger& log) : dns_(base, dns_servers(), log) {}
 
 std::pair<Resolver::Flight*, bool> Resolver::join(const std::string& key) {
@@ -81,8 +67,8 @@ std::unique_ptr<Resolver::Flight> Resolver::land(Flight* flight) {
   return owned;
 }
 
-// evdns refused the request: everyone waiting gets "no answer" now. By key, since a flight
-// that evdns already answered is gone.
+// The question could not be asked (out of memory): everyone waiting gets "no answer" now. By
+// key, since a flight that was already answered is gone.
 void Resolver::abort(const std::string& key, Flight* flight) {
   auto it = flights_.find(key);
   if (it == flights_.end() || it->second.get() != flight) return;

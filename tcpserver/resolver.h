@@ -23,11 +23,6 @@
 
 namespace ucspi {
 
-// An evdns base with djb's choice of servers: $DNSCACHEIP if set (qmail run files rely on it),
-// else /etc/resolv.conf; /etc/hosts is read too. For the listen address's name only. Null when
-// out of memory.
-EvdnsBasePtr open_evdns(event_base* base);
-
 class Resolver {
  public:
   using NameDone = std::function<void(std::optional<std::string>)>;

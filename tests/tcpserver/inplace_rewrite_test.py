@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""The rules cdb and the roaming store rewritten in place (`cat new > rules.cdb`, not tcprules'
-rename) 400 times while 8 clients connect. djb's parent survives it (only a child that read a
+"""The rules cdb replaced by rename 1,000 times as tcprules replaces it, then the rules cdb and
+the roaming store rewritten in place (`cat new > rules.cdb`) 400 times, while 8 clients connect.
+
+Replaced by rename, no connection may be lost: each is decided by the old or the new file, no
+warning is logged, and the last file applies. Rewritten in place, the parent must live. djb's parent survives it (only a child that read a
 torn file dies); ours once died of SIGBUS after a few dozen rewrites, because it mapped the
 file itself. Asserted, not only survived:
 
@@ -28,6 +31,8 @@ from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
 
 REWRITES = 400
+REPLACEMENTS = 1000
+TCPRULES_EVERY = 50  # one replacement in 50 is the real tcprules, the others its steps
 CLIENTS = 8
 CHILD = "#!/bin/sh\necho \"${X-unset} ${RELAYCLIENT+relay}${RELAYCLIENT-norelay}\"\n"
 
@@ -92,14 +97,35 @@ def start(bin_dir, work, extra):
     return proc, int(proc.stdout.readline()), log
 
 
-def under_load(bin_dir, work, extra, path, images):
+def replace_by_rename(bin_dir, work, path, sources, images, count):
+    """tcprules' way: write a temporary file whole, then rename it over the old one. Every
+    TCPRULES_EVERY-th replacement runs the real tcprules; the others repeat its two steps with
+    the bytes it wrote, so 1,000 replacements fit in a few seconds even under ASan."""
+    tmp = path + ".tmp"
+    for i in range(count):
+        which = i % len(images)
+        if i % TCPRULES_EVERY == 0:
+            with open(sources[which]) as f:
+                subprocess.run([os.path.join(bin_dir, "tcprules"), path, tmp], stdin=f,
+                               check=True)
+        else:
+            with open(tmp, "wb") as f:
+                f.write(images[which])
+            os.rename(tmp, path)
+        time.sleep(0.002)
+    with open(tmp, "wb") as f:  # end on the first image
+        f.write(images[0])
+    os.rename(tmp, path)
+
+
+def under_load(bin_dir, work, extra, change):
     proc, port, log = start(bin_dir, work, extra)
     answers, stop = [], threading.Event()
     threads = [threading.Thread(target=hammer, args=(port, stop, answers)) for _ in range(CLIENTS)]
     try:
         for t in threads:
             t.start()
-        rewrite_in_place(path, images, REWRITES)
+        change()
         stop.set()
         for t in threads:
             t.join()
@@ -117,6 +143,27 @@ def under_load(bin_dir, work, extra, path, images):
     return answers, final, alive, status, text
 
 
+def rules_replaced(c, bin_dir, work):
+    path = os.path.join(work, "rules.cdb")
+    old = compile_rules(bin_dir, work, "old", "127.:allow,X=\"a\"\n")
+    new = compile_rules(bin_dir, work, "new", "127.:allow,X=\"b\"\n")
+    sources = [os.path.join(work, "new.txt"), os.path.join(work, "old.txt")]
+    with open(path, "wb") as f:
+        f.write(old)
+    answers, final, alive, status, text = under_load(
+        bin_dir, work, ["-x", path],
+        lambda: replace_by_rename(bin_dir, work, path, sources, [new, old], REPLACEMENTS))
+    odd = sorted({a for a in answers if a not in ("a norelay", "b norelay")})
+    c.check(f"rules replaced by rename {REPLACEMENTS} times: tcpserver alive (status {status})",
+            alive, text[-1500:])
+    c.check(f"rules replaced: each of {len(answers)} connections decided by the old or the new "
+            "file, none dropped", answers and not odd, odd)
+    c.check("rules replaced: both files were applied",
+            "a norelay" in answers and "b norelay" in answers, sorted(set(answers)))
+    c.check("rules replaced: no warning logged", "warning" not in text, text[-1500:])
+    c.check("rules replaced: the last file written applies", final == "b norelay", final)
+
+
 def rules_rewritten(c, bin_dir, work):
     path = os.path.join(work, "rules.cdb")
     old = compile_rules(bin_dir, work, "old", "127.:allow,X=\"a\"\n")
@@ -125,8 +172,8 @@ def rules_rewritten(c, bin_dir, work):
     new = compile_rules(bin_dir, work, "new", padding + "127.:allow,X=\"b\"\n")
     with open(path, "wb") as f:
         f.write(old)
-    answers, final, alive, status, text = under_load(bin_dir, work, ["-x", path], path,
-                                                     [new, old])
+    answers, final, alive, status, text = under_load(
+        bin_dir, work, ["-x", path], lambda: rewrite_in_place(path, [new, old], REWRITES))
     decided = {"a norelay", "b norelay"}
     odd = sorted({a for a in answers if a not in decided and a != ""})
     dropped = answers.count("")
@@ -148,8 +195,9 @@ def store_rewritten(c, bin_dir, work):
     other = store_image(bin_dir, work, "without", "192.0.2.7")
     with open(path, "wb") as f:
         f.write(other)
-    answers, final, alive, status, text = under_load(bin_dir, work, ["-s", "cdb:" + path], path,
-                                                     [recorded, other])
+    answers, final, alive, status, text = under_load(
+        bin_dir, work, ["-s", "cdb:" + path],
+        lambda: rewrite_in_place(path, [recorded, other], REWRITES))
     odd = sorted({a for a in answers if a not in ("unset relay", "unset norelay")})
     c.check(f"store rewritten in place {REWRITES} times: tcpserver alive (status {status})",
             alive, text[-1500:])
@@ -168,6 +216,7 @@ def main():
     c = Checks()
     with tempfile.TemporaryDirectory() as work:
         write_child(work, CHILD)
+        rules_replaced(c, args.bin, work)
         rules_rewritten(c, args.bin, work)
         store_rewritten(c, args.bin, work)
     return c.finish()

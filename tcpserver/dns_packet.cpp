@@ -85,6 +85,24 @@ std::string reverse_name(const in6_addr& ip) {
   return out;
 }
 
+std::optional<std::string> numeric_ipv4_list(std::string_view name) {
+  std::string bytes;
+  unsigned code = 0;
+  for (const char c : name) {
+    if (c == '.') {
+      bytes += static_cast<char>(code & 0xff);
+      code = 0;
+    } else if (c >= '0' && c <= '9') {
+      code = (code * 10 + static_cast<unsigned>(c - '0')) & 0xff;
+    } else {
+      return std::nullopt;
+    }
+  }
+  bytes += static_cast<char>(code & 0xff);
+  bytes.resize(bytes.size() & ~std::size_t{3});
+  return bytes;
+}
+
 std::optional<std::string> wire_name(std::string_view dotted) {
   std::string out;
   std::string label;

@@ -28,6 +28,11 @@ std::optional<std::string> wire_name(std::string_view dotted);
 // '-' and '_' as "\ooo"; the root is ".".
 std::string dotted_name(std::string_view wire);
 
+// djb's dns_ip4 shortcut: a name of digits and dots only is read as addresses, never asked of
+// DNS: each dot ends a byte (the number mod 256, "" is 0), and only whole groups of four
+// count ("1.2.3.4.5" is 1.2.3.4, "1.2.3" none). nullopt for any other name.
+std::optional<std::string> numeric_ipv4_list(std::string_view name);
+
 // A recursive query (RD) for one question.
 std::string dns_query(std::uint16_t id, std::string_view name, std::uint16_t type);
 

@@ -99,10 +99,20 @@ void Resolver::reverse(const sockaddr_storage& addr, NameDone done) {
 
 void Resolver::forward_matches(const std::string& name, const sockaddr_storage& addr,
                                MatchDone done) {
+  const bool v6 = forward_is_v6(addr);
+  if (!v6) {
+    // djb's dns_ip4 never asks DNS for a numeric name: a PTR of "127.0.0.1" confirms itself.
+    if (const std::optional<std::string> listed = numeric_ipv4_list(name)) {
+      const std::string want = address_bytes(addr);
+      bool found = false;
+      for (std::size_t i = 0; i + 4 <= listed->size(); i += 4)
+        found = found || listed->compare(i, 4, want) == 0;
+      return done(found);
+    }
+  }
   // The name as the PTR gave it, escapes and all, back into its labels (djb's fromdot).
   const std::optional<std::string> wire = wire_name(name);
   if (!wire) return done(false);
-  const bool v6 = forward_is_v6(addr);
   const std::string key = (v6 ? "f6" : "f4") + *wire;
   const std::pair<Flight*, bool> joined = join(key);
   Flight* flight = joined.first;

@@ -73,6 +73,18 @@ SCENARIOS = [
     ("-h: a PTR label holding a NUL in the middle", ["-h", "-l", "NAME"],
      [b"a\x00e", b"example", b"com"], None),
     ("-h: a PTR name of 247 bytes", ["-h", "-l", "NAME"], [b"a" * 60] * 4, None),
+    # djb's dns_ip4 reads a name of digits and dots as addresses and asks no DNS for it: such
+    # a PTR confirms itself under -p (mod 256 per byte, whole groups of four only).
+    ("-h -p: a numeric PTR name that is the client", ["-h", "-p", "-l", "NAME"],
+     [b"127", b"0", b"0", b"1"], None),
+    ("-h -p: a numeric PTR name, each byte mod 256", ["-h", "-p", "-l", "NAME"],
+     [b"383", b"0", b"256", b"1"], None),
+    ("-h -p: a numeric PTR name of five bytes", ["-h", "-p", "-l", "NAME"],
+     [b"127", b"0", b"0", b"1", b"9"], None),
+    ("-h -p: a numeric PTR name of three bytes", ["-h", "-p", "-l", "NAME"],
+     [b"127", b"0", b"1"], None),
+    ("-h -p: a numeric PTR name of another address", ["-h", "-p", "-l", "NAME"],
+     [b"10", b"0", b"0", b"1"], None),
     ("-h: a PTR answer truncated over UDP, whole over TCP", ["-h", "-l", "NAME"],
      "tcp.example.", None, "tcp"),
 ]

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
 
   CdbReader cdb;
   RuleMatch match;
-  int err = cdb.open(path);
+  int err = cdb.open(path, CdbMapping::private_copy);
   if (err == 0) err = find_rule(cdb, client, match);
   if (err != 0) die_sys(err, {"tcprulescheck: fatal: unable to read ", path});
 

@@ -12,11 +12,12 @@
 
 namespace ucspi {
 
-// How a reader maps its file. shared: the file itself, as tinycdb does (the tools, which live
-// for one call). private_copy: a sealed copy in memory (memfd), for the long-lived tcpserver
-// parent: a writer that rewrites or truncates the file in place (`cat new > rules.cdb`) then
-// cannot fault it with SIGBUS; it sees the change as a new file, and a copy torn by such a
-// writer fails that one lookup (EPROTO), never the process.
+// How a reader maps its file. shared: the file itself, as tinycdb does (relay-allow and
+// relay-clear, whose one read per run must not cost a copy of a large store). private_copy: a
+// sealed copy in memory (memfd), for the long-lived tcpserver parent and for the readers that
+// print (relay-list, tcprulescheck): a writer that rewrites or truncates the file in place
+// (`cat new > rules.cdb`) then cannot fault them with SIGBUS; a copy torn by such a writer
+// fails that one lookup (EPROTO), never the process.
 enum class CdbMapping { shared, private_copy };
 
 class CdbReader {

@@ -79,7 +79,7 @@ class CdbAdmin final : public RoamingAdmin {
 
   std::vector<RoamingEntry> list() override {
     std::vector<RoamingEntry> entries;
-    RoamingCdb current = open_current();
+    RoamingCdb current = open_current(CdbMapping::private_copy);
     visit_entries(current, [&](std::string_view ip, std::int64_t last_login) {
       entries.push_back(RoamingEntry{std::string(ip), last_login});
       return true;
@@ -106,9 +106,9 @@ class CdbAdmin final : public RoamingAdmin {
   using Keep = std::function<bool(std::string_view ip, std::int64_t last_login)>;
 
   // The current file, or a closed RoamingCdb when there is none yet.
-  RoamingCdb open_current() const {
+  RoamingCdb open_current(CdbMapping mapping = CdbMapping::shared) const {
     RoamingCdb cdb;
-    int err = cdb.open(path_);
+    int err = cdb.open(path_, mapping);
     if (err == 0 || err == ENOENT) return cdb;
     if (err == EPROTO) throw StoreError(path_ + " is not a roaming cdb (no marker record)");
     throw_store_error("unable to read ", path_, err);

@@ -3,7 +3,8 @@
 the roaming store rewritten in place (`cat new > rules.cdb`) 400 times, while 8 clients connect.
 
 Replaced by rename, no connection may be lost: each is decided by the old or the new file, no
-warning is logged, and the last file applies. Rewritten in place, the parent must live. djb's parent survives it (only a child that read a
+warning is logged, and the last file applies. Rewritten in place, the parent must live, and
+so must tcprulescheck and relay-list run beside the writer (they once died of SIGBUS too). djb's parent survives it (only a child that read a
 torn file dies); ours once died of SIGBUS after a few dozen rewrites, because it mapped the
 file itself. Asserted, not only survived:
 
@@ -118,6 +119,31 @@ def replace_by_rename(bin_dir, work, path, sources, images, count):
     os.rename(tmp, path)
 
 
+def tool_runs(argv, env, stop, codes):
+    """Runs a one-shot reader of the file again and again while it is rewritten: each run
+    must end by exit, never by a signal (SIGBUS from a mapping of a truncated file)."""
+    while not stop.is_set():
+        r = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        codes.append((r.returncode, r.stderr.decode(errors="replace").strip()))
+
+
+def with_tool(argv, env, change):
+    """change() while argv runs in a loop beside it; returns the tool's (exit code, stderr)s."""
+    codes, stop = [], threading.Event()
+    runner = threading.Thread(target=tool_runs, args=(argv, env, stop, codes))
+    runner.start()
+    try:
+        change()
+    finally:
+        stop.set()
+        runner.join()
+    return codes
+
+
+def killed(codes):
+    return sorted({rc for rc, _ in codes if rc < 0})
+
+
 def under_load(bin_dir, work, extra, change):
     proc, port, log = start(bin_dir, work, extra)
     answers, stop = [], threading.Event()
@@ -172,8 +198,11 @@ def rules_rewritten(c, bin_dir, work):
     new = compile_rules(bin_dir, work, "new", padding + "127.:allow,X=\"b\"\n")
     with open(path, "wb") as f:
         f.write(old)
+    checks = []
     answers, final, alive, status, text = under_load(
-        bin_dir, work, ["-x", path], lambda: rewrite_in_place(path, [new, old], REWRITES))
+        bin_dir, work, ["-x", path], lambda: checks.extend(with_tool(
+            [os.path.join(bin_dir, "tcprulescheck"), path], {"TCPREMOTEIP": "127.0.0.1"},
+            lambda: rewrite_in_place(path, [new, old], REWRITES))))
     decided = {"a norelay", "b norelay"}
     odd = sorted({a for a in answers if a not in decided and a != ""})
     dropped = answers.count("")
@@ -187,6 +216,10 @@ def rules_rewritten(c, bin_dir, work):
     c.check(f"rules: one warning per dropped connection ({warnings} for {dropped})",
             warnings == dropped, text[-1500:])
     c.check("rules: the last file written applies", final == "b norelay", final)
+    c.check(f"rules: tcprulescheck run {len(checks)} times beside the rewrites, each exits 0 or "
+            f"111 with a message, none killed ({sum(rc == 111 for rc, _ in checks)} could not read)",
+            checks and all(rc == 0 or (rc == 111 and "unable to read" in err) for rc, err in checks),
+            killed(checks) or sorted({(rc, err) for rc, err in checks if rc not in (0,)})[:5])
 
 
 def store_rewritten(c, bin_dir, work):
@@ -195,9 +228,11 @@ def store_rewritten(c, bin_dir, work):
     other = store_image(bin_dir, work, "without", "192.0.2.7")
     with open(path, "wb") as f:
         f.write(other)
+    lists = []
     answers, final, alive, status, text = under_load(
-        bin_dir, work, ["-s", "cdb:" + path],
-        lambda: rewrite_in_place(path, [recorded, other], REWRITES))
+        bin_dir, work, ["-s", "cdb:" + path], lambda: lists.extend(with_tool(
+            [os.path.join(bin_dir, "relay-list"), "-s", "cdb:" + path], {},
+            lambda: rewrite_in_place(path, [recorded, other], REWRITES))))
     odd = sorted({a for a in answers if a not in ("unset relay", "unset norelay")})
     c.check(f"store rewritten in place {REWRITES} times: tcpserver alive (status {status})",
             alive, text[-1500:])
@@ -207,6 +242,10 @@ def store_rewritten(c, bin_dir, work):
             "unset relay" in answers and "unset norelay" in answers, sorted(set(answers)))
     c.check("store: the last file written applies (it records the client)",
             final == "unset relay", final)
+    c.check(f"store: relay-list run {len(lists)} times beside the rewrites, each exits 0 or 111 "
+            f"with a message, none killed ({sum(rc == 111 for rc, _ in lists)} could not read)",
+            lists and all(rc == 0 or (rc == 111 and err) for rc, err in lists),
+            killed(lists) or sorted({(rc, err) for rc, err in lists if rc != 0})[:5])
 
 
 def main():

@@ -245,8 +245,8 @@ void DnsClient::tcp_progress(Query& q) {
   if (n <= 0) return next_attempt(q);  // closed before the whole reply
   q.tcp_in.append(buf, static_cast<std::size_t>(n));
   if (q.tcp_in.size() < 2) return;
-  const std::size_t want = static_cast<unsigned char>(q.tcp_in[0]) << 8 |
-                           static_cast<unsigned char>(q.tcp_in[1]);
+  const std::size_t want = std::size_t{static_cast<unsigned char>(q.tcp_in[0])} << 8 |
+                           std::size_t{static_cast<unsigned char>(q.tcp_in[1])};
   if (q.tcp_in.size() < 2 + want) return;
   deliver(q, q.tcp_in.substr(2, want));
 }

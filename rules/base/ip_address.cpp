@@ -33,7 +33,8 @@ void append_hex(std::string& out, unsigned value, const char* digits) {
 }
 
 unsigned group(const Ip6& ip, int i) {
-  return (static_cast<unsigned>(ip[2 * i]) << 8) | ip[2 * i + 1];
+  const auto at = static_cast<std::size_t>(2 * i);
+  return (static_cast<unsigned>(ip[at]) << 8) | ip[at + 1];
 }
 
 // Finds the longest run of zero groups (the first on a tie) of at least min_len groups.
@@ -76,7 +77,7 @@ std::string format_ip6_compressed(const Ip6& ip, int min_run) {
 
 std::optional<Ip4> parse_ip4(std::string_view text) {
   Ip4 ip{};
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     if (i > 0) {
       if (text.empty() || text.front() != '.') return std::nullopt;
       text.remove_prefix(1);
@@ -91,7 +92,7 @@ std::optional<Ip4> parse_ip4(std::string_view text) {
 
 std::optional<Ip4> parse_ip4_network(std::string_view text) {
   Ip4 ip{};
-  for (int i = 0; i < 4 && !text.empty(); ++i) {
+  for (std::size_t i = 0; i < 4 && !text.empty(); ++i) {
     auto octet = take_octet(text, false);
     if (!octet) return std::nullopt;
     ip[i] = *octet;
@@ -131,7 +132,7 @@ Ip6 mapped_of_v4(const Ip4& ip) {
 std::string format_ip4(const Ip4& ip) {
   std::string out;
   out.reserve(15);
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     if (i > 0) out += '.';
     out += std::to_string(ip[i]);
   }
@@ -146,7 +147,7 @@ std::string format_ip6_expanded(const Ip6& ip) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(39);
-  for (int i = 0; i < 16; ++i) {
+  for (std::size_t i = 0; i < 16; ++i) {
     if (i > 0 && i % 2 == 0) out += ':';
     out += digits[ip[i] >> 4];
     out += digits[ip[i] & 15];

@@ -22,7 +22,7 @@ void append_u32(std::string& out, std::uint32_t value) {
 
 std::uint32_t cdb_hash_of(std::string_view key) {
   std::uint32_t h = 5381;
-  for (unsigned char c : key) h = (h + (h << 5)) ^ c;
+  for (const char c : key) h = (h + (h << 5)) ^ static_cast<unsigned char>(c);
   return h;
 }
 

@@ -133,7 +133,7 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
   produce([&](std::string_view ip, std::int64_t last_login) {
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
-    fits = fits && ec == std::errc{} && image.add(ip, std::string_view(digits, end - digits));
+    fits = fits && ec == std::errc{} && image.add(ip, std::string_view(digits, static_cast<std::size_t>(end - digits)));
   });
   AtomicFile file(path + ".tmp", path, new_file_mode);
   if (!fits || !image.finish()) file.fail_write(EFBIG);

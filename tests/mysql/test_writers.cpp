@@ -26,7 +26,7 @@ TEST_CASE("writers: 8 concurrent writers x 200 IPs, every one present afterwards
                         1700000000 + i);
         }
       } catch (const std::exception& e) {
-        errors[w] = e.what();
+        errors[static_cast<std::size_t>(w)] = e.what();
       }
     });
   }

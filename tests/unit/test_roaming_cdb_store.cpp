@@ -164,15 +164,15 @@ TEST_CASE("a rewrite refuses a record that overruns the data area and writes not
   SECTION("data") { bytes.replace(second + 4, 4, "\x00\x00\x10\x00", 4); }
   SECTION("a record cut short by the tables") {
     // The data area ends 3 bytes into the last record's header.
-    const std::uint32_t end = static_cast<unsigned char>(bytes[0]) |
-                              static_cast<unsigned char>(bytes[1]) << 8 |
-                              static_cast<unsigned char>(bytes[2]) << 16;
+    const std::uint32_t end = std::uint32_t{static_cast<unsigned char>(bytes[0])} |
+                              std::uint32_t{static_cast<unsigned char>(bytes[1])} << 8 |
+                              std::uint32_t{static_cast<unsigned char>(bytes[2])} << 16;
     std::uint32_t pos = 2048, last = 2048;
     while (pos < end) {
       last = pos;
       auto u32 = [&](std::size_t at) {
         std::uint32_t v = 0;
-        for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
+        for (std::size_t i = 4; i-- > 0;) v = v << 8 | static_cast<unsigned char>(bytes[at + i]);
         return v;
       };
       pos += 8 + u32(pos) + u32(pos + 4);

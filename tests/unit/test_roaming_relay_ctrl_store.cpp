@@ -36,7 +36,7 @@ TEST_CASE("a recorded file is named by the IP, holds the payload, mtime = login"
   const std::string file = dir / "2001:db8::7";
   CHECK(read_file(file) == options.payload);
   CHECK(stat_of(file).st_mtime == now);
-  CHECK((stat_of(file).st_mode & 07777 & ~0644) == 0);  // nobody else may write it
+  CHECK((stat_of(file).st_mode & 07777u & ~0644u) == 0);  // nobody else may write it
 }
 
 TEST_CASE("another user from a fresh IP is written down", "[roaming][relay-ctrl]") {

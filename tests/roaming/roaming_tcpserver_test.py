@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from connection_load import Load  # noqa: E402
 from store_helper import wait_for_helper  # noqa: E402
 
 RULES = """127.0.0.9:deny
@@ -213,11 +214,167 @@ def wait_for_relay(port, source, seconds):
     return False
 
 
-def hung_database(c, bin_dir, work, conf):
-    """A 'database' that accepts TCP and never says a word."""
+def start_mariadb(fixture, dbdir):
+    """Starts a private MariaDB. A failed start prints the fixture's output (so a CI log shows
+    why) and is tried once more: a start racing another test's is infrastructure, not a result."""
+    for attempt in (1, 2):
+        r = subprocess.run(["bash", fixture, "start", dbdir], capture_output=True, text=True,
+                           timeout=180)
+        if r.returncode == 0:
+            return
+        print(f"mariadb-fixture start (attempt {attempt}) failed:\n{r.stdout}{r.stderr}",
+              file=sys.stderr)
+        subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)
+    raise RuntimeError("MariaDB did not start")
+
+
+# The outage tests' figures. No connection may take longer than BOUND, whatever the database
+# does (relay-mysql gives up on it after 1 s, tcpserver on relay-mysql after 3 s); relay must be
+# back BACK_WITHIN after a restarted database answers (relay-mysql's backoff stops at 4 s).
+BOUND = 3.0
+BACK_WITHIN = 5.0
+LOGIN_IP = "127.0.0.3"  # relay-allow records a login for it
+NO_LOGIN_IP = "127.0.0.2"  # never
+
+
+def start_load(port):
+    """Three client threads from each of LOGIN_IP and NO_LOGIN_IP, connecting back to back."""
+    return Load(lambda source: ask(port, source, timeout=10), [LOGIN_IP, NO_LOGIN_IP]).start()
+
+
+def store_lines(log):
+    """tcpserver's lines about the roaming store, and any line saying something is unavailable
+    (relay-mysql's own included): an outage is told once, never per connection."""
+    return [line for line in log.splitlines() if "roaming store" in line or "unavailable" in line]
+
+
+def outage_lines(log):
+    """(the store's lines, its `unavailable` warnings, its `back` lines, the first reason)."""
+    lines = store_lines(log)
+    down = [line for line in lines if " unavailable: " in line]
+    back = [line for line in lines if line.rstrip().endswith(" back")]
+    reason = down[0].split(" unavailable: ", 1)[1].strip() if down else ""
+    return lines, down, back, reason
+
+
+def load_checks(c, name, records):
+    """What holds at every moment, fault or not: every connection answered (the child ran,
+    nothing reset or timed out), within BOUND, and NO_LOGIN_IP never relays."""
+    unanswered = [r for r in records if not r.answered()]
+    c.check(f"{name}: every one of {len(records)} connections answered", records and not unanswered,
+            unanswered[:5])
+    worst = max(records, key=lambda r: r.seconds) if records else None
+    c.check(f"{name}: every connection served within {BOUND:g} s"
+            f" (worst {worst.seconds if worst else 0:.2f} s)", worst and worst.seconds < BOUND,
+            sorted(records, key=lambda r: -r.seconds)[:5])
+    never = [r for r in records if r.source == NO_LOGIN_IP]
+    c.check(f"{name}: {NO_LOGIN_IP}, which has no login, never relays ({len(never)} connections)",
+            len(never) >= 10 and not any(r.relays() for r in never),
+            [r for r in never if r.relays()][:5] or len(never))
+
+
+def mariadbd_pid(dbdir):
+    """The fixture's mariadbd: the pid file it writes itself, checked against the process's own
+    command line (this datadir), so that nothing else is ever killed."""
+    with open(os.path.join(dbdir, "mysqld.pid")) as f:
+        pid = int(f.read().split()[0])
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        argv = f.read().split(b"\0")
+    datadirs = {f"--datadir={d}/data".encode() for d in (dbdir, os.path.realpath(dbdir))}
+    if not argv[0].endswith(b"mariadbd") or not datadirs.intersection(argv):
+        raise RuntimeError(f"pid {pid} of {dbdir}/mysqld.pid is not the fixture's mariadbd: {argv}")
+    return pid
+
+
+def gone(pid):
+    """Exited; a zombie not yet reaped (by init: the fixture started it with setsid) counts."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def killed_database(c, bin_dir, work, fixture, dbdir, store, down_for=2.0):
+    """MariaDB killed with SIGKILL in the middle of a continuous load, left down for `down_for`
+    seconds, restarted by the fixture on the same datadir and port; the load runs until relay
+    has been back for 1.5 s. Everything is asserted afterwards, from the connections' records."""
+    server = Server(bin_dir, work, store)
+    load = None
+    try:
+        c.check("killed database: relays while the database is up",
+                wait_for_relay(server.port, LOGIN_IP, 5.0))
+        load = start_load(server.port)
+        time.sleep(1.0)
+        pid = mariadbd_pid(dbdir)
+        killed_at = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        while not gone(pid) and time.monotonic() < killed_at + 10:
+            time.sleep(0.005)
+        if not gone(pid):
+            raise RuntimeError(f"mariadbd {pid} still runs 10 s after SIGKILL")
+        dead_at = time.monotonic()
+        time.sleep(down_for)
+        restart_at = time.monotonic()
+        subprocess.run(["bash", fixture, "restart", dbdir], check=True, capture_output=True,
+                       timeout=180)
+        restarted_at = time.monotonic()
+        while time.monotonic() < restarted_at + BACK_WITHIN + 2.0:
+            back = load.relayed_since(dead_at, LOGIN_IP)
+            if back and time.monotonic() > back.end + 1.5:
+                break
+            time.sleep(0.1)
+        records, load = load.stop(), None
+        time.sleep(0.3)  # the last connections' lines
+        log = server.log_text()
+    finally:
+        if load:
+            load.stop()
+        server.stop()
+
+    def at(t):
+        return f"{t - killed_at:+.2f} s"
+
+    in_flight = sum(1 for r in records if r.start < killed_at < r.end)
+    print(f"     killed database: SIGKILL at 0 s ({in_flight} connections in flight), mariadbd gone"
+          f" at {at(dead_at)}, restart begun at {at(restart_at)}, done at {at(restarted_at)},"
+          f" load ended at {at(max(r.end for r in records))}: {len(records)} connections",
+          flush=True)
+    load_checks(c, "killed database", records)
+    up = [r for r in records if r.source == LOGIN_IP and r.end < killed_at]
+    c.check(f"killed database: {LOGIN_IP} relays under load before the kill ({len(up)} connections)",
+            len(up) >= 5 and all(r.relays() for r in up), [r for r in up if not r.relays()][:5] or len(up))
+    down = [r for r in records if r.start >= dead_at and r.end <= restart_at]
+    down_login = [r for r in down if r.source == LOGIN_IP]
+    c.check(f"killed database: no connection begun after the kill and ended before the restart"
+            f" relays ({len(down)} connections, {len(down_login)} from {LOGIN_IP})",
+            len(down_login) >= 10 and not any(r.relays() for r in down),
+            [r for r in down if r.relays()][:5] or len(down_login))
+    back = min((r for r in records if r.source == LOGIN_IP and r.start >= dead_at and r.relays()),
+               key=lambda r: r.end, default=None)
+    figure = f"{back.end - restarted_at:.2f} s" if back else "never"
+    c.check(f"killed database: relay back within {BACK_WITHIN:g} s of the restart completing"
+            f" ({figure}; the first relaying connection ended at {at(back.end) if back else '-'})",
+            back is not None and back.end - restarted_at <= BACK_WITHIN, records[-5:])
+    after = [r for r in records if back and r.source == LOGIN_IP and r.start > back.end]
+    c.check(f"killed database: once back, {LOGIN_IP} keeps relaying ({len(after)} connections)",
+            len(after) >= 5 and all(r.relays() for r in after),
+            [r for r in after if not r.relays()][:5] or len(after))
+    with open(os.path.join(dbdir, "port")) as f:
+        address = f"127.0.0.1:{f.read().strip()}"
+    lines, down_lines, back_lines, reason = outage_lines(log)
+    c.check(f"killed database: logged once with its reason ({reason!r}) and once when back,"
+            " not per connection",
+            len(down_lines) == 1 and address in reason and len(back_lines) == 1
+            and len(lines) == 2 and lines[0] in down_lines, "\n".join(lines) or log[-3000:])
+
+
+def hung_database(c, bin_dir, work, conf, seconds=4.0):
+    """A 'database' that accepts TCP and never says a word, under the same continuous load for
+    `seconds`: every connection served within BOUND, none relays, the reason logged once."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
+    listener.listen(128)
     held = []
     stop = threading.Event()
 
@@ -238,34 +395,38 @@ def hung_database(c, bin_dir, work, conf):
             if tag in ("server", "port", "socket"):
                 continue
             dst.write(line)
-        dst.write(f"server 127.0.0.1\nport {listener.getsockname()[1]}\n")
-    server = Server(bin_dir, work, f"mysql:{hung_conf}")
+        port = listener.getsockname()[1]
+        dst.write(f"server 127.0.0.1\nport {port}\n")
+    load = None
     try:
-        results = timed_asks(server.port, ["127.0.0.3"] * 8 + ["127.0.0.2"] * 8)
-        worst = max(secs for _, secs in results)
-        c.check("hung database: 16 concurrent clients all served, none relays, each within 3 s "
-                f"(worst {worst:.2f} s)", served_without_relay(results, 3.0), results)
+        server = Server(bin_dir, work, f"mysql:{hung_conf}")
+        try:
+            load = start_load(server.port)
+            time.sleep(seconds)
+            records, load = load.stop(), None
+            time.sleep(0.3)
+            log = server.log_text()
+        finally:
+            if load:
+                load.stop()
+            server.stop()
     finally:
-        server.stop()
         stop.set()
         holder.join()
         for s in held:
             s.close()
         listener.close()
-
-
-def start_mariadb(fixture, dbdir):
-    """Starts a private MariaDB. A failed start prints the fixture's output (so a CI log shows
-    why) and is tried once more: a start racing another test's is infrastructure, not a result."""
-    for attempt in (1, 2):
-        r = subprocess.run(["bash", fixture, "start", dbdir], capture_output=True, text=True,
-                           timeout=180)
-        if r.returncode == 0:
-            return
-        print(f"mariadb-fixture start (attempt {attempt}) failed:\n{r.stdout}{r.stderr}",
-              file=sys.stderr)
-        subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)
-    raise RuntimeError("MariaDB did not start")
+    print(f"     hung database: {len(records)} connections in {seconds:.0f} s, the database"
+          f" accepted {len(held)} connections from relay-mysql", flush=True)
+    load_checks(c, "hung database", records)
+    relayed = [r for r in records if r.relays()]
+    c.check(f"hung database: nobody relays ({len(records)} connections)", records and not relayed,
+            relayed[:5])
+    lines, down_lines, back_lines, reason = outage_lines(log)
+    c.check(f"hung database: tcpserver says why once ({reason!r})",
+            len(down_lines) == 1 and f"127.0.0.1:{port}" in reason and not back_lines
+            and len(lines) == 1,
+            "\n".join(lines) or log[-3000:])
 
 
 def database_outage(c, bin_dir, work, fixture):
@@ -273,26 +434,9 @@ def database_outage(c, bin_dir, work, fixture):
     store = f"mysql:{dbdir}/sql.conf"
     try:  # a start that fails half-way must still be stopped
         start_mariadb(fixture, dbdir)
-        relay_allow(bin_dir, store, "127.0.0.3")
-        server = Server(bin_dir, work, store)
-        try:
-            env = ask(server.port, "127.0.0.3")
-            c.check("outage: relays while the database is up", env and env["RELAYCLIENT"] == "", env)
-            subprocess.run(["bash", fixture, "stop", dbdir], check=True, capture_output=True, timeout=60)
-            results = timed_asks(server.port, ["127.0.0.3"] * 8 + ["127.0.0.2"] * 8)
-            worst = max(secs for _, secs in results)
-            c.check(f"outage: database stopped: all served, none relays, each within 3 s (worst {worst:.2f} s)",
-                    served_without_relay(results, 3.0), results)
-            subprocess.run(["bash", fixture, "restart", dbdir], check=True, capture_output=True, timeout=180)
-            back = time.monotonic()
-            ok = wait_for_relay(server.port, "127.0.0.3", 5.0)
-            c.check(f"outage: relay works again within 5 s of the restart ({time.monotonic() - back:.2f} s)", ok)
-            time.sleep(0.3)
-            log = server.log_text()
-            c.check("outage: the outage is logged once, not per connection",
-                    log.count("unavailable") == 1, log)
-        finally:
-            server.stop()
+        r = relay_allow(bin_dir, store, LOGIN_IP)
+        c.check(f"outage: relay-allow records a login for {LOGIN_IP}", r.returncode == 0, r.stderr)
+        killed_database(c, bin_dir, work, fixture, dbdir, store)
         hung_database(c, bin_dir, work, f"{dbdir}/sql.conf")
     finally:
         subprocess.run(["bash", fixture, "stop", dbdir], capture_output=True, timeout=60)

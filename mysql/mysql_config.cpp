@@ -7,6 +7,7 @@
 #include "mysql/mysql_config.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,8 +55,15 @@ std::vector<std::string_view> words_of(std::string_view line) {
 }
 
 std::string read_whole_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO at the path must not hold tcpserver (already bound) or a login in
+  // open() for ever; only a regular file is a config.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd) throw StoreError("unable to read " + path + ": " + error_str(errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    throw StoreError("unable to read " + path + ": " + error_str(errno));
+  if (S_ISDIR(st.st_mode)) throw StoreError("unable to read " + path + ": " + error_str(EISDIR));
+  if (!S_ISREG(st.st_mode)) throw StoreError("unable to read " + path + ": not a regular file");
   std::string text;
   char buffer[4096];
   for (;;) {

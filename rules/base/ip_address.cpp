@@ -105,7 +105,10 @@ std::optional<Ip4> parse_ip4_network(std::string_view text) {
 }
 
 std::optional<Ip6> parse_ip6(std::string_view text) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  // A NUL would end inet_pton's text early: "::1\0junk" must not read as ::1.
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN ||
+      text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

@@ -76,6 +76,14 @@ int CdbReader::open(const char* path, CdbMapping mapping) {
   return 0;
 }
 
+std::string_view CdbReader::bytes() const {
+  if (!mapped_) return {};
+  // tinycdb maps at most 4 GB: its own size, never more than the mapping holds.
+  const unsigned size = cdb_.cdb_fsize;
+  const void* p = cdb_get(&cdb_, size, 0);
+  return p ? std::string_view(static_cast<const char*>(p), size) : std::string_view{};
+}
+
 int CdbReader::find(std::string_view key, std::string_view& data) {
   int r = cdb_find(&cdb_, key.data(), static_cast<unsigned>(key.size()));
   if (r <= 0) {

@@ -45,6 +45,9 @@ class CdbReader {
   using Visitor = std::function<bool(std::string_view key, std::string_view data)>;
   int for_each(const Visitor& visit);
 
+  // The whole mapped file (empty when closed), for checks of its structure (cdb_structure.h).
+  std::string_view bytes() const;
+
   // What the file was when opened: callers reopen only when the path now names another file.
   const struct stat& identity() const { return stat_; }
 

@@ -16,6 +16,7 @@
 #include "rules/roaming/atomic_file.h"
 #include "rules/cdb/cdb_format.h"
 #include "rules/cdb/cdb_image.h"
+#include "rules/cdb/cdb_structure.h"
 #include "rules/base/unique_fd.h"
 
 namespace ucspi {
@@ -97,9 +98,16 @@ std::optional<std::int64_t> parse_login_time(std::string_view data) {
 int RoamingCdb::open(const std::string& path, CdbMapping mapping) {
   if (int err = cdb_.open(path, mapping); err != 0) return err;
   std::string_view marker;
-  if (cdb_.find("", marker) == 1 && marker == roaming_cdb_marker) return 0;
+  int err = EPROTO;
+  if (cdb_.find("", marker) == 1 && marker == roaming_cdb_marker) {
+    if (mapping != CdbMapping::private_copy) return 0;
+    const bool whole = is_whole_cdb(cdb_.bytes()) &&
+                       for_each([](std::string_view, std::int64_t) { return true; }) == 0;
+    if (whole) return 0;
+    err = EBADMSG;
+  }
   cdb_ = CdbReader{};  // an unmapped reader: is_open() must not vouch for a foreign file
-  return EPROTO;
+  return err;
 }
 
 int RoamingCdb::find(std::string_view ip, std::int64_t& last_login) {

@@ -33,7 +33,10 @@ std::optional<std::int64_t> parse_login_time(std::string_view data);
 // A mapped roaming cdb, validated by its marker.
 class RoamingCdb {
  public:
-  // 0, ENOENT for a missing file, EPROTO for a file that is no roaming cdb, else errno.
+  // 0, ENOENT for a missing file, EPROTO for a file that is no roaming cdb (no marker),
+  // EBADMSG for a corrupt one, else errno. A private copy is what the readers that decide
+  // (tcpserver) and print (relay-list) take: they check the whole file once, so a store cut
+  // or damaged anywhere relays nobody rather than the IPs whose records happen to survive.
   int open(const std::string& path, CdbMapping mapping = CdbMapping::shared);
   bool is_open() const { return cdb_.is_open(); }
   const struct stat& identity() const { return cdb_.identity(); }

@@ -43,6 +43,7 @@ class CdbLookup final : public RoamingLookup {
     const int err = cdb_.refresh();
     if (err == 0) return {};
     if (err == EPROTO) return cdb_.path() + " is not a roaming cdb";
+    if (err == EBADMSG) return cdb_.path() + ": corrupt roaming cdb";
     return "unable to read " + cdb_.path() + ": " + error_str(err);
   }
 
@@ -111,6 +112,7 @@ class CdbAdmin final : public RoamingAdmin {
     int err = cdb.open(path_, mapping);
     if (err == 0 || err == ENOENT) return cdb;
     if (err == EPROTO) throw StoreError(path_ + " is not a roaming cdb (no marker record)");
+    if (err == EBADMSG) throw corrupt();
     throw_store_error("unable to read ", path_, err);
   }
 

@@ -1,4 +1,7 @@
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -94,6 +97,17 @@ TEST_CASE("config: a missing file is an error, never an open relay") {
 
 TEST_CASE("config: a directory is not a config file") {
   CHECK_THROWS_WITH(load_mysql_config("/tmp"), "unable to read /tmp: is a directory");
+}
+
+TEST_CASE("config: a FIFO is not a config file, and nobody waits on it") {
+  char dir[] = "/tmp/mysql-config-fifo.XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string fifo = std::string(dir) + "/sql";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  // No writer ever opens the FIFO: an open without O_NONBLOCK would hang here for good.
+  CHECK_THROWS_WITH(load_mysql_config(fifo), "unable to read " + fifo + ": not a regular file");
+  ::unlink(fifo.c_str());
+  ::rmdir(dir);
 }
 
 TEST_CASE("config: CRLF line ends, a last line without newline, blank and comment-only lines") {

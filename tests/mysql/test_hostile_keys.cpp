@@ -320,16 +320,11 @@ TEST_CASE("hostile keys: beneath the validation, the lookup's escaping keeps the
   }
 }
 
-// A KNOWN BUG, kept failing on purpose ([!shouldfail]: this case fails the run once it passes,
-// so whoever fixes the bug must drop the tag). parse_ip6 (rules/base/ip_address.cpp) copies
-// the text into a NUL-terminated buffer for inet_pton, so an IPv6 text with a NUL inside is
-// read up to the NUL: canonical_ip_text("::1\0junk") is "::1". The writer then records ::1
-// (neither refused nor stored verbatim) and the helper answers `relay ::1\0junk` with ::1's
-// row. Not reachable through tcpserver (its keys come from the socket) nor relay-allow (argv
-// and the environment hold no NUL), but the API beneath them must refuse it. IPv4 text is
-// parsed strictly and is refused (see hostile_keys above).
-TEST_CASE("hostile keys: an IPv6 address with a NUL inside is refused, not read up to the NUL",
-          "[!shouldfail]") {
+// parse_ip6 once copied the text into a NUL-terminated buffer for inet_pton, so an IPv6
+// text with a NUL inside was read up to the NUL: "::1\0junk" recorded ::1, and the helper
+// answered `relay ::1\0junk` with ::1's row. Not reachable through tcpserver nor relay-allow,
+// but the API beneath them must refuse it, as it refuses the same trick in IPv4 text.
+TEST_CASE("hostile keys: an IPv6 address with a NUL inside is refused, not read up to the NUL") {
   MysqlConfig config = fixture_config();
   config.table = unique_table("hostile_nul6");
   const Rows seeded = seed(config);

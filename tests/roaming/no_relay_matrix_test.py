@@ -36,9 +36,7 @@ the never column then shows that nothing relays. The MySQL helper protocol gets 
 strings as `relay KEY` (a NUL and 300 bytes included, which argv and the environment cannot
 carry): NOTFOUND each. The SQL beneath the validation: tests/mysql/test_hostile_keys.cpp.
 
-Checks of a group in KNOWN_BUGS are run and printed, and their failures are reported as that
-known bug instead of failing the run; a known-bug group whose checks all pass fails the run
-(the bug is fixed: drop it from KNOWN_BUGS). Prints one line per check, the table, and
+Prints one line per check, the table, and
 "N passed, N failed"; exits 1 on any failure.
 """
 import argparse
@@ -101,52 +99,16 @@ HOSTILE = [
 HELPER_HOSTILE = HOSTILE + ["\0", "127.0.0.3\0' OR '1'='1", "127.0.0.3\n", "127.0.0.3 ",
                             "127.0.0.3,14:relay 127.0.0.3,", "\\" * 300]
 
-KNOWN_BUGS = {
-    "cdb truncated in its hash tables":
-        "a cdb whose last hash table is cut off still relays the IPs whose tables survive "
-        "(tinycdb's cdb_init checks no table against the file size), and every lookup that "
-        "lands in the cut table logs a new 'unavailable' warning after the next good "
-        "lookup's 'back' line: two log lines per connection pair",
-    "cdb with one corrupt record":
-        "the same two faults for a record whose time is not a number: the other IPs relay "
-        "from a store that is known corrupt, and each lookup of the bad record warns again "
-        "after the next good lookup's 'back' (StoreHealth::note treats any answer as the "
-        "store being back)",
-    "mysql config is a FIFO":
-        "load_mysql_config opens the config without O_NONBLOCK: tcpserver, already bound, "
-        "blocks forever in open() (clients connect into the backlog and hang), and "
-        "relay-allow -s mysql:FIFO never runs the login",
-    "helper: an IPv6 key with a NUL inside":
-        "parse_ip6 hands inet_pton a NUL-terminated copy, so canonical_ip_text reads "
-        "'::1\\0junk' as ::1 and relay-mysql serve answers `relay ::1\\0...` with ::1's row "
-        "(unreachable through tcpserver and relay-allow, whose keys cannot hold a NUL)",
-}
-
-
 class Report:
-    """Checks grouped by row: a known bug's failures are printed as such, not counted."""
+    """Checks named by their row."""
 
     def __init__(self):
         self.c = Checks()
-        self.known = {}  # group -> [failed check lines]
 
     def check(self, group, name, ok, detail=""):
-        if group in KNOWN_BUGS:
-            self.known.setdefault(group, [])
-            if not ok:
-                self.known[group].append(f"{name}: {detail}")
-            print(f"{'ok  ' if ok else 'BUG '} {group}: {name}", flush=True)
-            return ok
         return self.c.check(f"{group}: {name}", ok, detail)
 
     def finish(self):
-        for group, failed in self.known.items():
-            if failed:
-                print(f"KNOWN BUG (not counted) {group}: {KNOWN_BUGS[group]}")
-                for line in failed:
-                    print(f"    {line[:300]}")
-            else:
-                self.c.check(f"{group}: the known bug is gone (drop it from KNOWN_BUGS)", False)
         return self.c.finish()
 
 

@@ -236,7 +236,8 @@ TEST_CASE("writers refuse to overwrite a file that is not a roaming cdb", "[roam
   CHECK(read_file(path) == before);
 }
 
-TEST_CASE("a record with a bad time is unavailable for that IP", "[roaming][cdb]") {
+TEST_CASE("a record with a bad time makes the whole store unavailable, no IP relays",
+          "[roaming][cdb]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";
   write_cdb(path, {{"", "ucspi-relay roaming 1"},
@@ -244,10 +245,52 @@ TEST_CASE("a record with a bad time is unavailable for that IP", "[roaming][cdb]
                    {"10.0.0.2", "-5"},
                    {"10.0.0.3", std::to_string(now)}});
   auto lookup = make_cdb_lookup(path, 1800);
-  CHECK(verdict_of(*lookup, "10.0.0.1", now).problem == path + ": corrupt record for 10.0.0.1");
+  CHECK(verdict_of(*lookup, "10.0.0.1", now).problem == path + ": corrupt roaming cdb");
   CHECK(answer_of(*lookup, "10.0.0.2", now) == RelayAnswer::unavailable);
-  CHECK(answer_of(*lookup, "10.0.0.3", now) == RelayAnswer::relay);
+  // A store known to be damaged is trusted for nobody, not even the records that read well.
+  CHECK(answer_of(*lookup, "10.0.0.3", now) == RelayAnswer::unavailable);
   CHECK_THROWS_WITH(make_cdb_admin(path)->list(), Catch::Contains("corrupt"));
+}
+
+TEST_CASE("a store cut or damaged in its hash tables relays nobody", "[roaming][cdb]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = make_cdb_admin(path);
+  for (const char* ip : {"10.0.0.1", "10.0.0.2", "::1", "192.0.2.7"}) admin->record(ip, now);
+  std::string bytes = read_file(path);
+  auto lookup = make_cdb_lookup(path, 1800);
+  REQUIRE(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+
+  // tinycdb alone answers every key whose slot survives in each of these.
+  SECTION("the last table cut short") { bytes.resize(bytes.size() - 8); }
+  SECTION("a table's slot zeroed") {
+    const std::uint32_t first_table = static_cast<unsigned char>(bytes[0]) |
+                                      std::uint32_t{static_cast<unsigned char>(bytes[1])} << 8;
+    const std::size_t end = bytes.size();
+    for (std::size_t at = first_table; at + 8 <= end; at += 8)
+      if (bytes.compare(at + 4, 4, std::string(4, '\0')) != 0) {
+        bytes.replace(at, 8, std::string(8, '\0'));
+        break;
+      }
+  }
+  SECTION("a table's slot pointing into another record") {
+    const std::size_t end = bytes.size();
+    for (std::size_t at = end - 8; at > 2048; at -= 8)
+      if (bytes.compare(at + 4, 4, std::string(4, '\0')) != 0) {
+        bytes[at + 4] = static_cast<char>(bytes[at + 4] + 1);
+        break;
+      }
+  }
+  SECTION("a header entry past the end of the file") { bytes[8 * 200 + 3] = '\x7f'; }
+  write_file(path, bytes);
+  for (const char* ip : {"10.0.0.1", "10.0.0.2", "::1", "192.0.2.7"}) {
+    CAPTURE(ip);
+    const RelayVerdict verdict = verdict_of(*lookup, ip, now);
+    CHECK(verdict.answer == RelayAnswer::unavailable);
+    // "corrupt", or "not a roaming cdb" when the damage took the marker's own slot.
+    CHECK_THAT(verdict.problem, Catch::StartsWith(path));
+  }
+  CHECK_THROWS_AS(admin->list(), StoreError);
 }
 
 TEST_CASE("a lookup recovers when the file is repaired or removed", "[roaming][cdb]") {

@@ -105,6 +105,12 @@ TEST_CASE("empty, garbage and non-canonical addresses are never keys", "[roaming
     CAPTURE(bad);
     CHECK_THROWS_AS(store.admin->record(bad, now), StoreError);
   }
+  // A NUL inside is no end of the text: "::1\0junk" is not ::1.
+  for (const std::string& bad : {std::string("::1\0junk", 8), std::string("10.0.0.1\0x", 10)}) {
+    CAPTURE(bad);
+    CHECK_FALSE(canonical_ip_text(bad));
+    CHECK_THROWS_AS(store.admin->record(bad, now), StoreError);
+  }
   store.admin->record("10.0.0.1", now);
   CHECK(store.answer("") == RelayAnswer::no_relay);
   CHECK(store.listed_ips() == std::vector<std::string>{"10.0.0.1"});

@@ -92,6 +92,10 @@ def parse_arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--failures", default=None,
                         help="directory that receives the inputs of failed cases")
     parser.add_argument("--show", type=int, default=5, help="failed cases shown in detail")
+    parser.add_argument("--files", type=int, default=None,
+                        help="generated files to compare (default: the script's own count; a "
+                             "sanitizer build takes fewer: it checks memory, the release run "
+                             "every byte)")
     return parser.parse_args()
 
 

@@ -38,7 +38,7 @@ def compare_file(mine: harness.Tools, djb: harness.Tools, rules: corpus.RulesFil
 def main() -> int:
     run = harness.setup(__doc__)
     mine, djb = run.ours, run.djb
-    files = corpus.ipv4_corpus(SEED, FILES)
+    files = corpus.ipv4_corpus(SEED, run.args.files or FILES)
     report = run.report("tcprules corpus vs djb")
     with harness.work_directory("corpus") as tmp:
         jobs = [lambda f=f: compare_file(mine, djb, f, Path(tmp) / f.name) for f in files]

@@ -106,7 +106,7 @@ def main() -> int:
     run = harness.setup(__doc__)
     mine, djb, fefe = run.ours, run.djb, run.fefe
     report = run.report("tcprules IPv6 vs fefe")
-    files = corpus.ipv6_corpus(SEED, FILES)
+    files = corpus.ipv6_corpus(SEED, run.args.files or FILES)
     with harness.work_directory("ipv6") as tmp:
         root = Path(tmp)
         jobs = [lambda: fixed_cases(mine, fefe, root)]

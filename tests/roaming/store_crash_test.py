@@ -42,7 +42,7 @@ def listed(bin_dir, store):
     return r.returncode, {line.split()[0] for line in r.stdout.splitlines() if line.strip()}
 
 
-def killed_mid_rewrite(c, bin_dir, work):
+def killed_mid_rewrite(c, bin_dir, work, kills):
     store = os.path.join(work, "relay.cdb")
     recorded = set()
     for i in range(SEEDED):
@@ -57,7 +57,7 @@ def killed_mid_rewrite(c, bin_dir, work):
     rng = random.Random(20261130)
     killed = finished = 0
     problems = []
-    for i in range(KILLS):
+    for i in range(kills):
         ip = f"10.2.{i // 250}.{i % 250 + 1}"
         proc = subprocess.Popen([os.path.join(bin_dir, "relay-allow"), "-i", ip, "true"],
                                 env=env_for(store), stdout=subprocess.DEVNULL,
@@ -166,13 +166,15 @@ def main():
         return inner_full_filesystem()
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
+    parser.add_argument("--kills", type=int, default=KILLS,
+                        help=f"relay-allow runs killed at a random point (default {KILLS})")
     args = parser.parse_args()
     c = Checks()
     if os.geteuid() != 0:
         c.check("runs as root (mounts a tmpfs)", False)
         return c.finish()
     with tempfile.TemporaryDirectory() as work:
-        killed_mid_rewrite(c, args.bin, work)
+        killed_mid_rewrite(c, args.bin, work, args.kills)
         rewritten_in_place(c, args.bin, work)
     full_filesystem(c, args.bin)
     return c.finish()

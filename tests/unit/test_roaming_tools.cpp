@@ -7,6 +7,7 @@
 
 #include "rules/roaming/roaming_cdb_store.h"
 #include "rules/roaming/store_spec.h"
+#include "tests/unit/repetitions.h"
 #include "tests/unit/roaming_test_support.h"
 
 using namespace ucspi;
@@ -288,7 +289,7 @@ TEST_CASE("relay-allow takes -m in octal with or without the leading 0",
 TEST_CASE("8 concurrent relay-allow processes lose nothing", "[roaming][tools][concurrency]") {
   TempDir dir;
   const std::string store = make_store(dir, "cdb");
-  constexpr int writers = 8, per_writer = 200;
+  constexpr int writers = 8, per_writer = test::repetitions(200);
   const bool ok = run_in_children(writers, [&](int w) {
     for (int i = 0; i < per_writer; ++i) {
       const std::string ip = "10." + std::to_string(w) + "." + std::to_string(i / 256) + "." +

@@ -10,7 +10,7 @@ build=${1:-$top/build}
 # daemontools (supervise, svc, svstat, softlimit, multilog); pyflakes checks the Python tests.
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
-mariadb-server mariadb-client python3 python3-pyflakes \
+mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
 dovecot-core dovecot-pop3d curl swaks daemontools clang libclang-rt-14-dev"
 
 missing=""

@@ -6,20 +6,14 @@
 // space, and <fstream>/<sstream> drag in the locale machinery.
 #include "mysql/mysql_config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <map>
 #include <string_view>
 #include <vector>
 
 #include "mysql/mysql_sql.h"
-#include "rules/base/error_str.h"
+#include "rules/base/read_regular_file.h"
 #include "rules/roaming/roaming_store.h"
-#include "rules/base/unique_fd.h"
 
 namespace ucspi {
 
@@ -54,25 +48,13 @@ std::vector<std::string_view> words_of(std::string_view line) {
   return words;
 }
 
+// A FIFO at the path must not hold tcpserver (already bound) or a login: read_regular_file
+// refuses it without waiting.
 std::string read_whole_file(const std::string& path) {
-  // O_NONBLOCK: a FIFO at the path must not hold tcpserver (already bound) or a login in
-  // open() for ever; only a regular file is a config.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) throw StoreError("unable to read " + path + ": " + error_str(errno));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    throw StoreError("unable to read " + path + ": " + error_str(errno));
-  if (S_ISDIR(st.st_mode)) throw StoreError("unable to read " + path + ": " + error_str(EISDIR));
-  if (!S_ISREG(st.st_mode)) throw StoreError("unable to read " + path + ": not a regular file");
   std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw StoreError("unable to read " + path + ": " + error_str(errno));
-    if (n == 0) return text;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
+  if (std::string problem = read_regular_file(path, text); !problem.empty())
+    throw StoreError("unable to read " + path + ": " + problem);
+  return text;
 }
 
 class ConfigReader {

@@ -1,4 +1,4 @@
-// main() of relay-allow, relay-clear and relay-list, built once per tool with
+// main() of relay-allow, relay-clear, relay-list and relay-import, built once per tool with
 // RELAY_TOOL_NAME (relay-mysql's name for it) and RELAY_TOOL_MAIN (its main function).
 #include "tools/local_tool_stores.h"
 

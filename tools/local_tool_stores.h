@@ -1,6 +1,6 @@
-// The stores of relay-allow, relay-clear and relay-list: the ones the factory can open in
-// process (cdb:, relay-ctrl:); for the others (mysql:) the whole run is handed over to the
-// program the factory names (relay-mysql), with the same arguments (see tool_stores.h).
+// The stores of relay-allow, relay-clear, relay-list and relay-import: the ones the factory can
+// open in process (cdb:, relay-ctrl:); for the others (mysql:) the whole run is handed over to
+// the program the factory names (relay-mysql), with the same arguments (see tool_stores.h).
 #pragma once
 
 #include <string>
@@ -12,8 +12,8 @@ namespace ucspi {
 
 class LocalToolStores final : public ToolStores {
  public:
-  // tool: the program's name for this tool (allow, clear, list). argv is copied now, before
-  // getopt permutes it, so the program gets the arguments exactly as given.
+  // tool: the program's name for this tool (allow, clear, list, import). argv is copied now,
+  // before getopt permutes it, so the program gets the arguments exactly as given.
   LocalToolStores(std::string tool, int argc, char** argv);
 
   std::unique_ptr<RoamingAdmin> open_admin(const StoreSpec& spec) override;

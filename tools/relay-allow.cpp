@@ -56,17 +56,14 @@ struct Problem {
 
 AllowArgs parse_args(int argc, char** argv) {
   AllowArgs args;
-  ::opterr = 0;  // our usage line instead of getopt's message
-  int opt;
   // '+': options end at the program name, so the program's own options are left alone.
-  while ((opt = ::getopt(argc, argv, "+s:i:m:")) != -1) {
-    switch (opt) {
-      case 's': args.store = store_option(optarg, usage); break;
-      case 'i': args.ip = optarg; break;
-      case 'm': args.new_file_mode = mode_option(optarg, usage); break;
-      default: usage.die();
+  parse_options(argc, argv, "+s:i:m:", usage, [&](int option, const char* value) {
+    switch (option) {
+      case 's': args.store = store_option(value, usage); break;
+      case 'i': args.ip = value; break;
+      default: args.new_file_mode = mode_option(value, usage); break;  // 'm'
     }
-  }
+  });
   args.program = argv + optind;
   return args;
 }

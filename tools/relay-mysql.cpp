@@ -1,9 +1,10 @@
-// relay-mysql allow|clear|list [ arg ... ]
+// relay-mysql allow|clear|list|import [ arg ... ]
 // relay-mysql serve CONFIGFILE
 // relay-mysql check CONFIGFILE
-// relay-allow, relay-clear or relay-list linked with every store, MySQL included. Those tools
-// are built without MySQL (see tool_stores.h) and exec this program, from their own
-// directory, for a mysql: store; it also serves the other stores, so it can be run by hand.
+// relay-allow, relay-clear, relay-list or relay-import linked with every store, MySQL
+// included. Those tools are built without MySQL (see tool_stores.h) and exec this program,
+// from their own directory, for a mysql: store; it also serves the other stores, so it can be
+// run by hand.
 // `serve` is the store helper tcpserver starts for a mysql: store
 // (doc/store-helper-protocol.md); `check` tells whether the table's ip_addr column is wide
 // enough (doc/mysql-store.md).
@@ -38,6 +39,7 @@ constexpr Tool tools[] = {
     {"allow", relay_allow_main},
     {"clear", relay_clear_main},
     {"list", relay_list_main},
+    {"import", relay_import_main},
 };
 
 struct Mode {
@@ -63,5 +65,6 @@ int main(int argc, char** argv) {
     }
   }
   die(100,
-      {"relay-mysql: usage: relay-mysql allow|clear|list [ arg ... ] | serve|check CONFIGFILE"});
+      {"relay-mysql: usage: relay-mysql allow|clear|list|import [ arg ... ] | serve|check "
+       "CONFIGFILE"});
 }

@@ -19,6 +19,16 @@ void Usage::die(std::string_view problem) const {
   die();
 }
 
+void parse_options(int argc, char** argv, const char* optstring, const Usage& usage,
+                   const std::function<void(int option, const char* value)>& on_option) {
+  ::opterr = 0;  // our usage line instead of getopt's message
+  int opt;
+  while ((opt = ::getopt(argc, argv, optstring)) != -1) {
+    if (opt == '?' || opt == ':') usage.die();
+    on_option(opt, ::optarg);
+  }
+}
+
 std::optional<mode_t> parse_mode(std::string_view text) {
   if (text.empty() || text.size() > 4) return std::nullopt;
   mode_t value = 0;
@@ -59,15 +69,10 @@ StoreSpec environment_store() {
 AdminArgs parse_admin_args(int argc, char** argv, const Usage& usage) {
   std::optional<StoreSpec> spec;
   std::optional<std::int64_t> window;
-  ::opterr = 0;  // our usage line instead of getopt's message
-  int opt;
-  while ((opt = ::getopt(argc, argv, "s:w:")) != -1) {
-    switch (opt) {
-      case 's': spec = store_option(optarg, usage); break;
-      case 'w': window = window_option(optarg, usage); break;
-      default: usage.die();
-    }
-  }
+  parse_options(argc, argv, "s:w:", usage, [&](int option, const char* value) {
+    if (option == 's') spec = store_option(value, usage);
+    else window = window_option(value, usage);
+  });
   if (optind != argc) usage.die();
   const std::string fatal = std::string(usage.prog) + ": fatal: ";
   try {

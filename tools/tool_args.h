@@ -1,4 +1,4 @@
-// What relay-allow, relay-clear and relay-list share on their command lines.
+// What relay-allow, relay-clear, relay-list and relay-import share on their command lines.
 //
 // A bad option value is a usage error: "PROG: fatal: WHAT" and the usage line, exit 100, for
 // a command line is fixed configuration (a run file, a Dovecot script) and wrong at every run.
@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -24,6 +25,11 @@ struct Usage {
   [[noreturn]] void die() const;                          // "PROG: usage: LINE"
   [[noreturn]] void die(std::string_view problem) const;  // "PROG: fatal: PROBLEM", then die()
 };
+
+// getopt over argv with optstring (opterr off), on_option(option, value) for each option;
+// an unknown option or one without its value is usage.die().
+void parse_options(int argc, char** argv, const char* optstring, const Usage& usage,
+                   const std::function<void(int option, const char* value)>& on_option);
 
 // Permission bits in octal: 1 to 4 octal digits, at most 0777 (e.g. 0640 or 640).
 std::optional<mode_t> parse_mode(std::string_view text);

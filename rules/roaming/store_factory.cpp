@@ -43,11 +43,13 @@ StoreWriter open_store_writer(const StoreSpec& spec) {
   StoreWriter writer;
   switch (spec.kind) {
     case StoreKind::cdb:
-      writer.admin = make_cdb_admin(spec.path, {.new_file_mode = spec.new_file_mode});
+      writer.admin = make_cdb_admin(spec.path, {.refresh_interval = spec.refresh_interval,
+                                                .new_file_mode = spec.new_file_mode});
       break;
     case StoreKind::relay_ctrl: {
       RelayCtrlOptions options;
       options.new_file_mode = spec.new_file_mode;
+      options.refresh_interval = spec.refresh_interval;
       options.payload = relay_ctrl_payload(std::getenv("USER"), std::getenv("DOMAIN"));
       writer.admin = make_relay_ctrl_admin(spec.path, std::move(options));
       break;

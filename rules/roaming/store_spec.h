@@ -7,10 +7,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "rules/roaming/atomic_file.h"
+#include "rules/roaming/roaming_time.h"
 
 namespace ucspi {
 
@@ -21,6 +23,9 @@ struct StoreSpec {
   std::string path;
   // For a file the tools create (relay-allow -m): cdb: and relay-ctrl: only.
   mode_t new_file_mode = default_store_file_mode;
+  // A record younger than this is not rewritten (roaming_time.h): cdb: and relay-ctrl: only.
+  // relay-import sets 0, so that a login a few seconds newer than the stored one is written.
+  std::int64_t refresh_interval = default_refresh_interval;
 };
 
 // Throws StoreError for an unknown prefix or an empty path.

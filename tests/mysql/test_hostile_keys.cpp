@@ -70,7 +70,8 @@ std::vector<std::string> hostile_keys(const std::string& table) {
 // For messages: the key with its control and non-ASCII bytes as \xNN, and its length.
 std::string printable(const std::string& key) {
   std::string out;
-  for (unsigned char c : key) {
+  for (const char byte : key) {
+    const auto c = static_cast<unsigned char>(byte);
     if (c >= 0x20 && c < 0x7f) {
       out += static_cast<char>(c);
     } else {

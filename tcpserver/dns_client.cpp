@@ -39,6 +39,9 @@ struct DnsClient::Query {
 namespace {
 
 constexpr std::uint16_t dns_port = 53;
+// djb's dns_transmit reads a UDP reply into 513 bytes and ignores one that fills them: a reply
+// over 512 bytes (a query without EDNS0 never asks for more) is no reply; the timer runs on.
+constexpr std::size_t max_udp_reply = 512;
 constexpr unsigned attempts_per_server = 3;
 constexpr unsigned long attempt_ms = 5000;
 
@@ -182,7 +185,7 @@ void DnsClient::on_udp(evutil_socket_t fd, short, void* self) {
       socklen_t len = sizeof from;
       const ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, as_sockaddr(from), &len);
       if (n < 0) return;
-      if (n < 2) continue;
+      if (n < 2 || static_cast<std::size_t>(n) > max_udp_reply) continue;
       const auto id = static_cast<std::uint16_t>(static_cast<unsigned char>(buf[0]) << 8 |
                                                   static_cast<unsigned char>(buf[1]));
       auto it = client->queries_.find(id);
@@ -201,9 +204,11 @@ void DnsClient::deliver(Query& q, const std::string& packet) {
     case DnsReply::Status::truncated:
       if (!q.tcp) return start_tcp(q);
       return next_attempt(q);  // truncated over TCP too: this server cannot say
-    case DnsReply::Status::answer: return finish(q, std::move(reply.records));
-    case DnsReply::Status::server_failed:
-    case DnsReply::Status::malformed: return next_attempt(q);
+    // A reply whose answers cannot be read is still the reply, as djb's takes it: no name,
+    // no address, and no other server asked.
+    case DnsReply::Status::answer:
+    case DnsReply::Status::malformed: return finish(q, std::move(reply.records));
+    case DnsReply::Status::server_failed: return next_attempt(q);
   }
 }
 

@@ -26,14 +26,17 @@ bool names_equal(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The name at pos, compression pointers followed, into out in wire form; pos moves past the
-// name where it sits (not where a pointer led). False for a malformed or over-long name.
+// djb's dns_packet_getname: the name at pos, compression pointers followed, into out in wire
+// form; pos moves past the name where it sits (not where a pointer led). False for a malformed
+// name, one over 255 bytes, or one that takes djb's 1000 steps to read (each label length
+// byte, label byte and pointer one step: a chain of pointers ends there, a legal one does not).
 bool read_name(std::string_view p, std::size_t& pos, std::string& out) {
+  constexpr std::size_t max_steps = 1000;
   out.clear();
   std::size_t at = pos;
   bool jumped = false;
-  for (int hops = 0; hops < 128; ++hops) {
-    if (at >= p.size()) return false;
+  for (std::size_t steps = 1;; ++steps) {
+    if (at >= p.size() || steps >= max_steps) return false;
     const auto len = static_cast<unsigned char>(p[at]);
     if (len >= 0xc0) {
       if (at + 1 >= p.size()) return false;
@@ -46,11 +49,28 @@ bool read_name(std::string_view p, std::size_t& pos, std::string& out) {
     if (at + 1 + len > p.size()) return false;
     out.append(p.substr(at, 1 + len));
     if (out.size() > max_name) return false;
+    steps += len;
     at += 1 + len;
     if (len == 0) {
       if (!jumped) pos = at;
       return true;
     }
+  }
+}
+
+// djb's dns_packet_skipname, for the owner of an answer: past the labels up to the end of the
+// name or a pointer, which ends it (where it points is never looked at). False if the packet
+// ends first, or at a length byte of 64 to 191.
+bool skip_name(std::string_view p, std::size_t& pos) {
+  while (pos < p.size()) {
+    const auto len = static_cast<unsigned char>(p[pos++]);
+    if (len >= 0xc0) {
+      ++pos;  // may now be past the end: the next read says so
+      return true;
+    }
+    if (len > 63) return false;
+    if (len == 0) return true;
+    pos += len;
   }
   return false;
 }
@@ -178,21 +198,17 @@ DnsReply parse_dns_reply(std::string_view p, std::uint16_t id, std::string_view 
                          std::uint16_t type) {
   DnsReply reply;
   using Status = DnsReply::Status;
-  if (p.size() < header_size) return reply;
-  const auto flags = static_cast<unsigned char>(p[2]);
-  if (get16(p, 0) != id || !(flags & 0x80) || (flags & 0x78) || get16(p, 4) != 1) {
-    reply.status = Status::foreign;
-    return reply;
-  }
+  // djb's irrelevant(): a packet is the reply if it has the id, one question, and that
+  // question. No other header bit counts: neither QR nor the opcode.
+  reply.status = Status::foreign;
+  if (p.size() < header_size || get16(p, 0) != id || get16(p, 4) != 1) return reply;
   std::size_t pos = header_size;
   std::string asked;
   if (!read_name(p, pos, asked) || pos + 4 > p.size()) return reply;
-  if (!names_equal(asked, name) || get16(p, pos) != type || get16(p, pos + 2) != class_in) {
-    reply.status = Status::foreign;
+  if (!names_equal(asked, name) || get16(p, pos) != type || get16(p, pos + 2) != class_in)
     return reply;
-  }
   pos += 4;
-  if (flags & 0x02) {
+  if (static_cast<unsigned char>(p[2]) & 0x02) {
     reply.status = Status::truncated;
     return reply;
   }
@@ -201,22 +217,34 @@ DnsReply parse_dns_reply(std::string_view p, std::uint16_t id, std::string_view 
     reply.status = Status::server_failed;
     return reply;
   }
+  // The answers as djb's dns_name_packet and dns_ip4_packet read them: owners skipped, never
+  // compared (a CNAME chain's records count, whoever owns them), an rdata checked against the
+  // packet's end only where it is read, and a PTR reply done at its first PTR. Anything
+  // unreadable before that ends the answer with nothing.
+  reply.status = Status::malformed;
   const std::uint16_t answers = get16(p, 6);
-  std::string owner;
   for (std::uint16_t i = 0; i < answers; ++i) {
-    if (!read_name(p, pos, owner) || pos + 10 > p.size()) return reply;
+    if (!skip_name(p, pos) || pos + 10 > p.size()) {
+      reply.records.clear();
+      return reply;
+    }
     const std::uint16_t rtype = get16(p, pos);
     const std::uint16_t rclass = get16(p, pos + 2);
     const std::size_t rdlength = get16(p, pos + 8);
     pos += 10;
-    if (pos + rdlength > p.size()) return reply;
     if (rtype == type && rclass == class_in) {
       if (type == dns_type_ptr) {
         std::size_t at = pos;
         std::string target;
         if (!read_name(p, at, target)) return reply;
         reply.records.push_back(std::move(target));
-      } else if ((type == dns_type_a && rdlength == 4) || (type == dns_type_aaaa && rdlength == 16)) {
+        break;
+      }
+      if ((type == dns_type_a && rdlength == 4) || (type == dns_type_aaaa && rdlength == 16)) {
+        if (pos + rdlength > p.size()) {
+          reply.records.clear();
+          return reply;
+        }
         reply.records.emplace_back(p.substr(pos, rdlength));
       }
     }

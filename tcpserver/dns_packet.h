@@ -41,15 +41,19 @@ struct DnsReply {
     answer,      // NOERROR or NXDOMAIN: the records, perhaps none
     truncated,   // TC set: ask again over TCP
     server_failed,  // SERVFAIL, REFUSED and the like: ask another server
-    foreign,     // not a reply to this query (id or question differ, or no QR): ignore it
-    malformed,
+    foreign,     // not a reply to this query (too short, or the id or the question differ;
+                 // QR and the opcode are not looked at, as djb's): ignore it
+    malformed,   // the reply, but its answers cannot be read (before the first PTR, for a PTR
+                 // question): djb's finds nothing in it, and neither asks again
   };
   Status status = Status::malformed;
-  std::vector<std::string> records;  // the rdata of each answer of the asked type, class IN;
-                                     // for PTR the target name in wire form
+  std::vector<std::string> records;  // the rdata of each answer of the asked type, class IN
+                                     // (A, AAAA: every one; PTR: the first only, the target
+                                     // name in wire form); none when malformed
 };
 
-// Reads a reply to dns_query(id, name, type).
+// Reads a reply to dns_query(id, name, type) as djb's resolver does: owners are skipped, never
+// compared, so a CNAME chain's records count (RFC 2317 PTRs, A records of an alias).
 DnsReply parse_dns_reply(std::string_view packet, std::uint16_t id, std::string_view name,
                          std::uint16_t type);
 

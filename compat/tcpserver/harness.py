@@ -88,6 +88,7 @@ class Server:
         self.run = run
         self.argv = argv
         self.lines = []
+        self.raw_lines = []  # the same lines as bytes, before any decoding
         self.cond = threading.Condition()
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=run.workdir,
@@ -101,6 +102,7 @@ class Server:
     def _read_log(self):
         for raw in self.proc.stderr:
             with self.cond:
+                self.raw_lines.append(raw.rstrip(b"\n"))
                 self.lines.append(raw.decode("utf-8", "backslashreplace").rstrip("\n"))
                 self.cond.notify_all()
 
@@ -351,9 +353,17 @@ def serve_under_rules(run, rules, opts=(), reference="djb", **start):
     one_connection(run, ["-v", *opts, "-x", "rules.cdb"], **start)
 
 
+def raw_bytes_in_log(server):
+    """The log lines holding a byte a log line must never hold raw (below 32, 127 and up:
+    djb's log shows each as '?'), as repr()s; [] for a clean log."""
+    return [repr(line) for line in server.raw_lines
+            if any(b < 32 or b >= 127 for b in line)]
+
+
 def serve_one_client(binary, opts, program, workdir):
     """tcpserver with exactly `opts` (no lookups switched off), one client read to EOF:
-    (what the client read, the masked ok lines), all that the DNS and ident tests compare."""
+    (what the client read, the masked ok lines, the log lines holding a raw control or
+    non-ASCII byte), all that the DNS and ident tests compare."""
     run = Run(None, binary, None, workdir)  # impl and refdir: only scenarios ask for them
     server = run.start(opts, lookups=False, program=program)
     text = ""
@@ -363,7 +373,8 @@ def serve_one_client(binary, opts, program, workdir):
             server.settle(ends=1)
     finally:
         server.kill_all()
-    return text, [line for line in run.log(server) if line.startswith("tcpserver: ok ")]
+    return (text, [line for line in run.log(server) if line.startswith("tcpserver: ok ")],
+            raw_bytes_in_log(server))
 
 
 def ours_and_reference(description):

@@ -9,7 +9,7 @@ import socket
 import struct
 import threading
 
-TYPE_A, TYPE_PTR, TYPE_TXT, TYPE_ANY = 1, 12, 16, 255
+TYPE_A, TYPE_CNAME, TYPE_PTR, TYPE_TXT, TYPE_ANY = 1, 5, 12, 16, 255
 RCODE_NXDOMAIN = 3
 # QR, AA, RD, RA: an authoritative answer to a recursive query, as a cache would give it.
 FLAGS = 0x8580
@@ -39,17 +39,20 @@ TC = 0x0200  # truncated: ask again over TCP
 
 
 def response(packet, question, records, rcode=0, flags=0):
-    """An answer to packet: records is [(type, rdata)], all for the question's name."""
+    """An answer to packet: records is [(type, rdata)], all for the question's name, or
+    [(owner, type, rdata)] with the owner in wire form (a CNAME chain, RFC 2317), or a mix."""
     header = packet[:2] + struct.pack(">HHHHH", FLAGS | flags | rcode, 1, len(records), 0, 0)
-    body = b"".join(struct.pack(">HHHIH", 0xC00C, rtype, 1, 60, len(data)) + data
-                    for rtype, data in records)
+    body = b""
+    for record in records:
+        owner, rtype, data = record if len(record) == 3 else (b"\xc0\x0c", *record)
+        body += owner + struct.pack(">HHIH", rtype, 1, 60, len(data)) + data
     return header + question + body
 
 
 class ScriptedDns:
     """Subclasses define answer(name, qtype, packet, question) -> bytes or None (no reply), and
     may define answer_tcp the same way for questions that come over TCP (the default is the
-    UDP answer)."""
+    UDP answer), and send_tcp(conn, data) for how a TCP reply goes out (a slow drip, say)."""
 
     def __init__(self, address):
         self.queries = []  # (name, qtype), in arrival order
@@ -83,6 +86,10 @@ class ScriptedDns:
     def answer_tcp(self, name, qtype, packet, question):
         return self.answer(name, qtype, packet, question)
 
+    def send_tcp(self, conn, data):
+        """data: the two-byte length and the message."""
+        conn.sendall(data)
+
     def serve_tcp(self):
         """One question per connection: a two-byte length, then the message, both ways."""
         while not self.stopping:
@@ -105,7 +112,7 @@ class ScriptedDns:
                         self.queries.append((name, qtype))
                     reply = self.answer_tcp(name, qtype, packet, question)
                     if reply:
-                        conn.sendall(struct.pack(">H", len(reply)) + reply)
+                        self.send_tcp(conn, struct.pack(">H", len(reply)) + reply)
                 except (OSError, IndexError, struct.error, UnicodeDecodeError):
                     continue
 

@@ -47,6 +47,7 @@ PARSERS = {
     "relay-allow": "getopt",
     "relay-clear": "getopt",
     "relay-list": "getopt",
+    "relay-import": "getopt",
     "relay-mysql": "modes",
 }
 
@@ -101,8 +102,9 @@ class Checker:
             return f"illegal option -- {letter}" in err
         # getopt: a refused letter gets the usage line and nothing else, with or without a
         # word after it; a letter it takes either way gets something else (a complaint about
-        # its value, a missing client IP or store, a program that cannot run).
-        for words in (["-" + letter], ["-" + letter, "0"]):
+        # its value, a missing client IP or store, a program that cannot run; relay-import's
+        # source, which its last word gives).
+        for words in (["-" + letter], ["-" + letter, "0"], ["-" + letter, "0", "x:"]):
             code, out, err, _ = self.run(argv + words)
             if code != 100 or out or err.strip() != usage:
                 return False

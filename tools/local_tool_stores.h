@@ -1,6 +1,7 @@
 // The stores of relay-allow, relay-clear, relay-list and relay-import: the ones the factory can
 // open in process (cdb:, relay-ctrl:); for the others (mysql:) the whole run is handed over to
-// the program the factory names (relay-mysql), with the same arguments (see tool_stores.h).
+// the program the factory names (relay-mysql), with the same arguments (see tool_stores.h),
+// except relay-allow's: there the program records in a child (helper_recorder.h).
 #pragma once
 
 #include <string>
@@ -23,6 +24,8 @@ class LocalToolStores final : public ToolStores {
   // environment. Returns only by throwing StoreError (the exec failed), which the tool
   // reports like any store failure: relay-allow still runs the login's program.
   [[noreturn]] void hand_over(const std::string& program) const;
+  // program's path beside this program's; throws StoreError.
+  static std::string helper_path(const std::string& program);
 
   std::string tool_;
   std::vector<std::string> args_;

@@ -7,7 +7,8 @@
 // The IP is -i, else $TCPREMOTEIP (tcpserver), else $IP (Dovecot); it is stored in canonical
 // form (v4-mapped -> dotted quad, IPv6 -> RFC 5952). The store is -s, else $RELAY_STORE:
 // cdb:PATH, mysql:CONFIGFILE or relay-ctrl:DIR (a mysql: store is recorded by relay-mysql,
-// which this program execs with the same arguments: see tool_stores.h). A store file this
+// run as a child, so that a helper that cannot even start never takes the login with it:
+// helper_recorder.h). A store file this
 // program creates gets mode -m (octal, default 0644) whatever the umask (Dovecot runs
 // post-login scripts under 0077, and tcpserver reads the store as its -u user); one it
 // rewrites keeps the mode and owner it had.

@@ -325,3 +325,48 @@ TEST_CASE("the tools hand a mysql store to relay-mysql beside them, and survive 
   CHECK(r.out == "in\n");
   CHECK_THAT(r.err, Catch::Contains("unable to run " + dir / "relay-mysql"));
 }
+
+TEST_CASE("relay-allow runs the login whatever becomes of relay-mysql, one warning saying why",
+          "[roaming][tools][relay-mysql]") {
+  // relay-mysql records in a child of relay-allow: under a POP run file's softlimit the MySQL
+  // client library cannot even be loaded (exit 127), and a helper that died took the login
+  // with it while relay-allow handed it the whole run.
+  TempDir dir;
+  const std::string lone = dir / "relay-allow";
+  std::filesystem::copy_file(relay_allow, lone);
+  const std::string helper = dir / "relay-mysql";
+  auto helper_script = [&](const std::string& body) {
+    write_file(helper, "#!/bin/sh\n" + body + "\n");
+    REQUIRE(::chmod(helper.c_str(), 0755) == 0);
+  };
+  const std::string store = "mysql:" + dir / "sql.conf";
+  std::string expected;
+  SECTION("it cannot be loaded") {
+    helper_script("echo 'relay-mysql: error while loading shared libraries: libc.so.6: failed "
+                  "to map segment from shared object' >&2; exit 127");
+    expected = "relay-mysql: error while loading shared libraries: libc.so.6: failed to map "
+               "segment from shared object";
+  }
+  SECTION("it is killed") {
+    helper_script("kill -9 $$");
+    expected = "relay-mysql was killed by signal 9";
+  }
+  SECTION("it fails as relay-mysql fails") {
+    helper_script("echo \"relay-allow: fatal: unable to record $5: the database went away\" >&2;"
+                  " exit 111");
+    expected = "the database went away";
+  }
+  SECTION("it records: it is asked exactly what to record") {
+    helper_script("echo \"$*\" > " + dir / "asked");
+  }
+  const ProcessResult r =
+      run_process({lone, "-s", store, "-i", "::ffff:10.0.0.1", "/bin/echo", "in"}, {base_path});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "in\n");
+  if (expected.empty()) {
+    CHECK(r.err.empty());
+    CHECK(read_file(dir / "asked") == "allow -s " + store + " -i 10.0.0.1\n");
+  } else {
+    CHECK(r.err == "relay-allow: warning: unable to record 10.0.0.1: " + expected + "\n");
+  }
+}

@@ -13,6 +13,12 @@ packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch
 mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
 dovecot-core dovecot-pop3d curl swaks daemontools clang libclang-rt-14-dev"
 
+# BOOTSTRAP=programs (run-main.sh): only what builds and runs the programs, with
+# -DBUILD_TESTING=OFF: no test tools, no clang, and no MariaDB or Dovecot server on a mail host.
+if [ "${BOOTSTRAP:-all}" = programs ]; then
+  packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev python3"
+fi
+
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"

@@ -6,10 +6,11 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-2525}
-"$top/tools/bootstrap.sh" "$top/build"
+# Only what the demo needs (no test tools, no database or POP server): see bootstrap.sh.
+BOOTSTRAP=programs "$top/tools/bootstrap.sh" "$top/build" -DBUILD_TESTING=OFF
 bin=$top/build/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/ucspi-relay.XXXXXX")
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
 # A mail server's tcp.smtp: our own network relays, a known spammer is refused, others may send
 # mail but not relay, unless they logged in by POP/IMAP lately (the roaming store).
@@ -19,6 +20,8 @@ cat > "$work/tcp.smtp" <<'RULES'
 :allow
 RULES
 "$bin/tcprules" "$work/tcp.smtp.cdb" "$work/tcp.smtp.tmp" < "$work/tcp.smtp"
+echo "--- the rules (tcp.smtp, compiled by our tcprules into $work/tcp.smtp.cdb):"
+cat "$work/tcp.smtp"
 
 # The child shows what qmail-smtpd would see.
 cat > "$work/smtpd" <<'CHILD'
@@ -29,9 +32,24 @@ chmod +x "$work/smtpd"
 
 store="cdb:$work/relay.cdb"
 "$bin/tcpserver" -v -H -R -l demo.local -x "$work/tcp.smtp.cdb" -s "$store" -w 1800 \
-  127.0.0.1 "$port" "$work/smtpd" &
+  127.0.0.1 "$port" "$work/smtpd" 2> "$work/log" &
 server=$!
-sleep 1
+tail -f "$work/log" >&2 &
+tailer=$!
+trap 'kill $server $tailer 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+
+# Started means its status line is out; a server that exits (a port taken, say) is an error.
+i=0
+until grep -q '^tcpserver: status: ' "$work/log"; do
+  if ! kill -0 $server 2>/dev/null || [ $i -ge 50 ]; then
+    sleep 0.2
+    echo "run-main: tcpserver did not start on 127.0.0.1:$port (its messages are above)." >&2
+    echo "run-main: if the port is taken, give another: tools/run-main.sh PORT" >&2
+    exit 111
+  fi
+  i=$((i + 1))
+  sleep 0.1
+done
 
 ask() {  # ask FROM_IP: connect from that loopback address and print the greeting
   python3 - "$1" "$port" <<'PY'

@@ -6,14 +6,14 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-"$top/tools/bootstrap.sh" "$top/build" -DUCSPI_WERROR=ON
+"$top/tools/bootstrap.sh" "$top/build" -DUCSPI_WERROR=ON -DBUILD_TESTING=ON
 (cd "$top/build" && ctest --output-on-failure --timeout 600 -j2)
 
 # The sanitizer build uses clang: its ASan runtime is linked in, so each of our processes
 # (the suite starts thousands) starts about twice as fast as with gcc's shared one; -O1 as
 # ASan's documentation advises.
 CC=clang CXX=clang++ "$top/tools/bootstrap.sh" "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DUCSPI_SANITIZE=ON -DUCSPI_WERROR=ON
+  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DUCSPI_SANITIZE=ON -DUCSPI_WERROR=ON -DBUILD_TESTING=ON
 (cd "$top/build-asan" && ctest --output-on-failure --timeout 900 -j2)
 
 # The libFuzzer targets (tests/fuzz) under ASan+UBSan with clang, 10 s each from their corpora:

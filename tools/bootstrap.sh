@@ -7,11 +7,13 @@ build=${1:-$top/build}
 [ $# -gt 0 ] && shift
 
 # The end-to-end chain (tests/e2e) also runs Debian's own Dovecot (POP3), curl, swaks and
-# daemontools (supervise, svc, svstat, softlimit, multilog); pyflakes checks the Python tests.
+# daemontools (supervise, svc, svstat, softlimit, multilog); doc.run_files runs the example run
+# files under runit (runsv) and s6 (s6-supervise) and checks the units with systemd-analyze;
+# pyflakes checks the Python tests.
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
 mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
-dovecot-core dovecot-pop3d curl swaks daemontools clang libclang-rt-14-dev"
+dovecot-core dovecot-pop3d curl swaks daemontools runit s6 systemd clang libclang-rt-14-dev"
 
 # BOOTSTRAP=programs (run-main.sh): only what builds and runs the programs, with
 # -DBUILD_TESTING=OFF: no test tools, no clang, and no MariaDB or Dovecot server on a mail host.

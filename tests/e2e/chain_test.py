@@ -7,13 +7,15 @@
 
 In one temporary directory, on loopback only:
   - our build installed with `cmake --install` into DIR/usr/local (as an admin installs it);
-  - Debian's Dovecot (pop3) with a post-login script `exec relay-allow -s STORE "$@"`, run by
-    Dovecot's script-login as its internal user under Dovecot's umask 0077;
+  - Debian's Dovecot (pop3) configured with doc/run/dovecot/relay.conf, so that its
+    script-login runs doc/run/dovecot/relay-postlogin.sh (`exec relay-allow -s STORE "$@"`) as
+    its internal user under Dovecot's umask 0077, after a script that records what it was given;
   - a scripted DNS server on 127.53.0.1:53 listing 127.0.0.5 and 127.0.0.6 in rbl.test;
-  - our tcpserver started by Debian's daemontools supervise from a run file an admin would
-    write: `exec softlimit -m N tcpserver -v -R -l mail.test -x tcp.smtp.cdb -s STORE -u 65534
-    -g 65534 127.0.0.1 PORT rblsmtpd -r rbl.test smtp-fixture 2>&1`, logging through multilog;
-    rblsmtpd is djb's, from Debian's ucspi-tcp package;
+  - our tcpserver started by Debian's daemontools supervise from doc/run/daemontools/smtpd/run
+    (softlimit, tcpserver -v -R -l -x -s -c -u -g, djb's rblsmtpd from Debian's ucspi-tcp
+    package, $QMAIL/bin/qmail-smtpd: the SMTP fixture), logging through
+    doc/run/daemontools/smtpd/log/run (setuidgid, multilog). Only their [test] lines are set to
+    the test's values (doc/run/run_files.py), so a broken edit of those files fails here;
   - curl logging in by POP3 and swaks speaking SMTP, each from its own 127.0.0.X.
 
 With --sanitized (sanitizer builds) the run file has no softlimit, since ASan reserves terabytes
@@ -30,18 +32,19 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 import clients
 import dovecot_pop3
 import processes
 import rbl_dns
 import supervised
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc", "run"))
+import run_files  # noqa: E402  (doc/run: the run files and their [test] settings)
 
 DNS_IP = "127.53.0.1"   # not 127.0.0.1 (compat tests bind it) nor 127.0.0.53 (systemd-resolved)
 RBL_ZONE = "rbl.test"
@@ -57,8 +60,10 @@ LISTED_REASONS = {ROAMER: "dynamic address listed by the e2e test",
                   LISTED: "spam source listed by the e2e test"}
 # tcpserver's -u/-g: nobody/nogroup, the unprivileged account every Debian machine has. The
 # test creates no account of its own, and nobody owns no files here, so reading the store
-# as nobody proves exactly "readable by an unrelated unprivileged user".
+# as nobody proves exactly "readable by an unrelated unprivileged user". The log service writes
+# as nobody too (the run file's qmaill).
 SERVER_UID = SERVER_GID = 65534
+LOG_USER = "nobody"
 QMAIL_553 = "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
                    "runtime error:")
@@ -67,12 +72,7 @@ DEADLINE = 150          # the inner test's own limit, cleanup included in the ou
 CLEANUP_GRACE = 60
 
 TOOLS = [dovecot_pop3.DOVECOT, dovecot_pop3.DOVECONF, clients.CURL, clients.SWAKS,
-         supervised.SUPERVISE, supervised.SVC, supervised.SVSTAT, "/usr/bin/softlimit",
-         "/usr/bin/multilog"]
-
-
-class Deadline(Exception):
-    pass
+         *supervised.DAEMONTOOLS.programs]
 
 
 class Checks:
@@ -97,6 +97,7 @@ class Chain:
         self.kind = args.store
         self.prefix = os.path.join(work, "usr", "local")
         self.bin = os.path.join(self.prefix, "bin")
+        self.qmail = os.path.join(work, "qmail")
         self.store_dir = os.path.join(work, "store")
         self.record_dir = os.path.join(work, "postlogin-record")
         self.mariadb_dir = os.path.join(work, "mariadb")
@@ -132,14 +133,15 @@ class Chain:
     # ---- setup, as an admin would do it ----
 
     def install(self):
-        """`cmake --install` into the test's own /usr/local, then djb's rblsmtpd and the SMTP
-        fixture beside our tools (the run file's PATH finds all of them there)."""
+        """`cmake --install` into the test's own /usr/local, then djb's rblsmtpd beside our
+        tools (the run file's PATH finds them there), and a stand-in for /var/qmail whose
+        bin/qmail-smtpd is the SMTP fixture."""
         r = subprocess.run([self.a.cmake, "--install", self.a.build, "--prefix", self.prefix],
                            capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise RuntimeError(f"cmake --install failed:\n{r.stdout}{r.stderr}")
         shutil.copy2(self.rblsmtpd_source(), os.path.join(self.bin, "rblsmtpd"))
-        shutil.copy2(self.a.smtp_fixture, os.path.join(self.bin, "smtp-fixture"))
+        run_files.make_qmail_home(self.qmail, OWN_DOMAIN, {"qmail-smtpd": self.a.smtp_fixture})
         for name in ("tcpserver", "tcprules", "relay-allow", "relay-list"):
             if not os.access(os.path.join(self.bin, name), os.X_OK):
                 raise RuntimeError(f"cmake --install did not install {name} into {self.bin}")
@@ -192,30 +194,42 @@ class Chain:
                            capture_output=True, timeout=60)
         raise RuntimeError("MariaDB did not start")
 
-    def write_postlogin_script(self):
-        """What the admin writes for Dovecot: record the login, then go on with "$@". Dovecot
-        clears the environment (no PATH), hence absolute paths. The first line records what
-        the script was given: its umask, uid, address-space limit (KiB), $IP and $USER."""
-        path = os.path.join(self.work, "postlogin.sh")
-        supervised.write_executable(path, f"""#!/bin/sh
+    def write_postlogin_scripts(self):
+        """Dovecot's script-login runs two scripts in a row: the test's record of what the
+        script was given (its umask, uid, address-space limit in KiB, $IP and $USER), which
+        goes on with "$@", then doc/run/dovecot/relay-postlogin.sh with its PATH and STORE set.
+        Returns their paths, as relay.conf's script-login line takes them."""
+        record = os.path.join(self.work, "record-login.sh")
+        supervised.write_executable(record, f"""#!/bin/sh
 echo "umask=$(umask) uid=$(/usr/bin/id -u) vsz=$(ulimit -v) ip=$IP user=$USER" >> {self.record_dir}/logins
-exec {self.bin}/relay-allow -s {self.store} "$@"
+exec "$@"
 """)
-        return path
+        relay = os.path.join(self.work, "relay-postlogin.sh")
+        supervised.write_executable(relay, run_files.with_settings(
+            ("dovecot", "relay-postlogin.sh"), run_files.LOGIN_SCRIPT_SETTINGS,
+            {"PATH": f"{self.bin}:/usr/bin:/bin", "STORE": self.store}))
+        return [record, relay]
 
     def run_file(self):
-        limit = "" if self.softlimit == "none" else f"softlimit -m {self.softlimit} "
-        return f"""#!/bin/sh
-# A qmail-smtpd run file as an admin writes it, with ucspi-relay's tcpserver installed in place
-# of djb's and a stand-in for qmail-smtpd. Both resolvers (rblsmtpd's and tcpserver's PTR
-# lookups) ask the scripted DNS server named by DNSCACHEIP.
-PATH={self.bin}:/usr/bin:/bin
-DNSCACHEIP={DNS_IP}
-export PATH DNSCACHEIP
-exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self.store} \\
-  -u {SERVER_UID} -g {SERVER_GID} 127.0.0.1 {self.smtp_port} \\
-  rblsmtpd -r {RBL_ZONE} smtp-fixture {OWN_DOMAIN} 2>&1
-"""
+        """doc/run/daemontools/smtpd/run with the test's values: this install's PATH, the
+        stand-in /var/qmail, nobody's uid/gid, loopback and a free port, the rules, the store,
+        the scripted RBL zone and the softlimit of this store (none in a sanitizer build).
+        Both resolvers (rblsmtpd's and tcpserver's PTR lookups) ask the scripted DNS server
+        named by $DNSCACHEIP, which supervise passes on."""
+        return run_files.smtpd_run("daemontools", {
+            "PATH": f"{self.bin}:/usr/bin:/bin", "QMAIL": self.qmail,
+            "QMAILDUID": SERVER_UID, "NOFILESGID": SERVER_GID,
+            "IP": LOCAL_NET, "PORT": self.smtp_port,
+            "RULES": os.path.join(self.work, "tcp.smtp.cdb"), "STORE": self.store,
+            "RBL": RBL_ZONE, "MEMORY": self.a.softlimit}, no_softlimit=self.softlimit == "none")
+
+    def log_dir(self):
+        """The log's directory, owned by the log/run file's user, as an admin makes it."""
+        path = os.path.join(self.work, "log", "smtpd")
+        os.makedirs(path, mode=0o750)
+        user = pwd.getpwnam(LOG_USER)
+        os.chown(path, user.pw_uid, user.pw_gid)
+        return path
 
     def start_services(self):
         try:
@@ -226,12 +240,15 @@ exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self
         # Only the sanitizer configuration (--sanitized) lifts Dovecot's limit: the
         # hand switch keeps it, so relay-allow is still shown to fit Dovecot's default.
         self.dovecot = dovecot_pop3.Dovecot(os.path.join(self.work, "dovecot"), self.pop_port,
-                                            POP_USER, POP_PASSWORD, self.write_postlogin_script(),
+                                            POP_USER, POP_PASSWORD, self.write_postlogin_scripts(),
                                             unlimited_postlogin=self.a.sanitized)
         self.c.check("dovecot serves POP3 on 127.0.0.1", self.dovecot.start(),
                      self.dovecot.log_text()[-3000:])
+        log_dir = self.log_dir()
         self.service = supervised.Service(os.path.join(self.work, "service", "smtpd"),
-                                          self.run_file())
+                                          self.run_file(),
+                                          run_files.log_run("daemontools", LOG_USER, log_dir),
+                                          log_dir, env={"DNSCACHEIP": DNS_IP})
         self.service.start()
 
     # ---- the checks ----
@@ -471,8 +488,8 @@ exec {limit}tcpserver -v -R -l {OWN_DOMAIN} -x {self.work}/tcp.smtp.cdb -s {self
         """After a failure: each log's complaints from anywhere in it, then its end."""
         for title, text in (("tcpserver log (multilog)", self.service and self.service.log_text()),
                             ("dovecot log", self.dovecot and self.dovecot.log_text()),
-                            ("supervise stderr", read_text(os.path.join(self.work, "service",
-                                                                        "supervise.stderr")))):
+                            ("supervise stderr", self.service
+                             and processes.read_text(self.service.errors_path))):
             if not text:
                 continue
             complaints = [line for line in text.splitlines() if COMPLAINT.search(line)]
@@ -516,14 +533,6 @@ def kib(limit):
     return f"{limit} KiB" if limit and limit.isdigit() else str(limit)
 
 
-def read_text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def squeeze(lines):
     """Runs of one repeated line (a crash loop under supervise) shown once with their count."""
     out = []
@@ -541,29 +550,16 @@ def tail(text, lines=25):
 
 # ---- the two processes ----
 
-def raise_deadline(signum, _frame):
-    raise Deadline(f"signal {signum}")
-
-
 def inner(args):
     """The test itself, in TOP/work; writes {"passed", "failed"} to TOP/results.json."""
-    signal.signal(signal.SIGALRM, raise_deadline)
-    signal.signal(signal.SIGTERM, raise_deadline)
-    signal.alarm(DEADLINE)
     c = Checks()
     work = os.path.join(args.top, "work")
     os.mkdir(work, 0o755)
     os.chmod(work, 0o755)  # Dovecot's users and tcpserver's -u user traverse it
     chain = Chain(args, work, c)
     try:
-        chain.run()
-    except Deadline as e:
-        c.check(f"the chain finished within {DEADLINE} s", False, e)
-    except Exception:
-        c.check("the chain ran without an unexpected error", False, traceback.format_exc())
+        processes.run_within(DEADLINE, c, "the chain", chain.run)
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if chain.hand_disabled_softlimit and not args.sanitized:
             c.check("softlimit applied (E2E_NO_SOFTLIMIT=1 is a development switch)", False)
         try:

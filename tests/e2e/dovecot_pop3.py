@@ -1,16 +1,22 @@
 """Debian's Dovecot 2.3 as the POP3 server of the chain, with a temporary configuration.
 
 Everything lives under one directory: base_dir, state_dir, the log, a passwd-file passdb with
-one user, a static userdb, the Maildir. It listens on 127.0.0.1 only, without TLS, and runs a
-post-login script the way Dovecot documents it (service pop3 { executable = pop3 postlogin },
-service postlogin { executable = script-login SCRIPT; user = $default_internal_user }), so the
-script runs as Dovecot's internal user with Dovecot's service umask (0077) and gets $IP/$USER.
+one user, a static userdb, the Maildir. It listens on 127.0.0.1 only, without TLS, and runs the
+post-login scripts through doc/run/dovecot/relay.conf, included as an admin includes it, with
+only its script-login line set to the test's scripts (service pop3 { executable = pop3
+relay-postlogin }, service relay-postlogin { executable = script-login SCRIPT...; user =
+$default_internal_user }): they run as Dovecot's internal user with Dovecot's service umask
+(0077) and get $IP/$USER.
 """
 import os
 import pwd
 import subprocess
+import sys
 
 import processes
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc", "run"))
+import run_files  # noqa: E402  (doc/run: the run files and their [test] settings)
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVECONF = "/usr/bin/doveconf"
@@ -57,19 +63,12 @@ service pop3-login {{
     port = 0
   }}
 }}
-service pop3 {{
-  executable = pop3 postlogin
-}}
-service postlogin {{
-  executable = script-login {script}
-  user = $default_internal_user
-{postlogin_vsz}  unix_listener postlogin {{
-  }}
-}}
-"""
+!include {relay_conf}
+{postlogin_vsz}"""
 # Dovecot limits every service's address space (default_vsz_limit, 256M): its own softlimit.
-# An ASan-built relay-allow reserves far more, so sanitizer builds lift it for postlogin only.
-UNLIMITED_VSZ = "  vsz_limit = 0\n"
+# An ASan-built relay-allow reserves far more, so sanitizer builds lift it for the post-login
+# service only (a second block for the same service adds to relay.conf's).
+UNLIMITED_VSZ = f"service {run_files.DOVECOT_POSTLOGIN_SERVICE} {{\n  vsz_limit = 0\n}}\n"
 
 
 def internal_user():
@@ -77,10 +76,10 @@ def internal_user():
 
 
 class Dovecot:
-    def __init__(self, top, port, user, password, postlogin_script, unlimited_postlogin=False):
+    def __init__(self, top, port, user, password, postlogin_scripts, unlimited_postlogin=False):
         self.top, self.port = top, port
         self.user, self.password = user, password
-        self.script = postlogin_script
+        self.scripts = postlogin_scripts
         self.postlogin_vsz = UNLIMITED_VSZ if unlimited_postlogin else ""
         self.conf = os.path.join(top, "dovecot.conf")
         self.log = os.path.join(top, "dovecot.log")
@@ -95,8 +94,13 @@ class Dovecot:
             os.chown(path, MAIL_UID, MAIL_GID)
         with open(os.path.join(self.top, "passwd"), "w") as f:
             f.write(f"{self.user}:{{PLAIN}}{self.password}\n")
+        relay_conf = os.path.join(self.top, "relay.conf")
+        with open(relay_conf, "w") as f:
+            f.write(run_files.replace_once(
+                run_files.read("dovecot", "relay.conf"), run_files.DOVECOT_SCRIPT_LINE,
+                "executable = script-login " + " ".join(self.scripts), "doc/run/dovecot/relay.conf"))
         with open(self.conf, "w") as f:
-            f.write(CONFIG.format(top=self.top, port=self.port, script=self.script,
+            f.write(CONFIG.format(top=self.top, port=self.port, relay_conf=relay_conf,
                                   postlogin_vsz=self.postlogin_vsz,
                                   internal_user=INTERNAL_USER, login_user=LOGIN_USER,
                                   mail_uid=MAIL_UID, mail_gid=MAIL_GID))

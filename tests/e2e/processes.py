@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import time
+import traceback
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -141,3 +142,38 @@ def wait_until(predicate, seconds, interval=0.1):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
+
+
+def read_text(path):
+    """A file's text (a log, a /proc file), or "" when it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+class Deadline(Exception):
+    """The test's own time limit (SIGALRM) or a SIGTERM from outside, raised inside the test."""
+
+
+def raise_deadline(signum, _frame):
+    raise Deadline(f"signal {signum}")
+
+
+def run_within(seconds, checks, what, function):
+    """function() under a deadline: SIGALRM after seconds, or a SIGTERM, raises Deadline in it.
+    Either, like any other exception, is a failed check named after what. Afterwards the alarm
+    is off and SIGTERM does its default again, so that the caller's cleanup runs to its end."""
+    signal.signal(signal.SIGALRM, raise_deadline)
+    signal.signal(signal.SIGTERM, raise_deadline)
+    signal.alarm(seconds)
+    try:
+        function()
+    except Deadline as e:
+        checks.check(f"{what} finished within {seconds} s", False, e)
+    except Exception:
+        checks.check(f"{what} ran without an unexpected error", False, traceback.format_exc())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

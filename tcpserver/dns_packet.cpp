@@ -105,7 +105,7 @@ std::string reverse_name(const in6_addr& ip) {
   return out;
 }
 
-std::optional<std::string> numeric_ipv4_list(std::string_view name) {
+std::optional<std::vector<std::string>> numeric_ipv4_list(std::string_view name) {
   std::string bytes;
   unsigned code = 0;
   for (const char c : name) {
@@ -119,8 +119,9 @@ std::optional<std::string> numeric_ipv4_list(std::string_view name) {
     }
   }
   bytes += static_cast<char>(code & 0xff);
-  bytes.resize(bytes.size() & ~std::size_t{3});
-  return bytes;
+  std::vector<std::string> records;
+  for (std::size_t i = 0; i + 4 <= bytes.size(); i += 4) records.push_back(bytes.substr(i, 4));
+  return records;
 }
 
 std::optional<std::string> wire_name(std::string_view dotted) {

@@ -30,8 +30,9 @@ std::string dotted_name(std::string_view wire);
 
 // djb's dns_ip4 shortcut: a name of digits and dots only is read as addresses, never asked of
 // DNS: each dot ends a byte (the number mod 256, "" is 0), and only whole groups of four
-// count ("1.2.3.4.5" is 1.2.3.4, "1.2.3" none). nullopt for any other name.
-std::optional<std::string> numeric_ipv4_list(std::string_view name);
+// count ("1.2.3.4.5" is 1.2.3.4, "1.2.3" none). The addresses as an A answer's records (4
+// bytes each); nullopt for any other name.
+std::optional<std::vector<std::string>> numeric_ipv4_list(std::string_view name);
 
 // A recursive query (RD) for one question.
 std::string dns_query(std::uint16_t id, std::string_view name, std::uint16_t type);

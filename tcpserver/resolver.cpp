@@ -44,6 +44,11 @@ std::string address_bytes(const sockaddr_storage& addr) {
   return std::string(reinterpret_cast<const char*>(as_v6(addr).sin6_addr.s6_addr), 16);
 }
 
+// -p's check: one of the name's addresses (an A or AAAA answer's records) is the client's.
+bool lists_address(const std::vector<std::string>& records, const sockaddr_storage& addr) {
+  return std::find(records.begin(), records.end(), address_bytes(addr)) != records.end();
+}
+
 }  // namespace
 
 Resolver::Resolver(event_base* base, const Logger& log) : dns_(base, dns_servers(), log) {}
@@ -102,13 +107,8 @@ void Resolver::forward_matches(const std::string& name, const sockaddr_storage& 
   const bool v6 = forward_is_v6(addr);
   if (!v6) {
     // djb's dns_ip4 never asks DNS for a numeric name: a PTR of "127.0.0.1" confirms itself.
-    if (const std::optional<std::string> listed = numeric_ipv4_list(name)) {
-      const std::string want = address_bytes(addr);
-      bool found = false;
-      for (std::size_t i = 0; i + 4 <= listed->size(); i += 4)
-        found = found || listed->compare(i, 4, want) == 0;
-      return done(found);
-    }
+    if (const std::optional<std::vector<std::string>> listed = numeric_ipv4_list(name))
+      return done(lists_address(*listed, addr));
   }
   // The name as the PTR gave it, escapes and all, back into its labels (djb's fromdot).
   const std::optional<std::string> wire = wire_name(name);
@@ -140,13 +140,7 @@ void Resolver::named(Flight* flight, const std::optional<std::vector<std::string
 void Resolver::addressed(Flight* flight, const std::optional<std::vector<std::string>>& records) {
   std::unique_ptr<Flight> owned = land(flight);
   if (!owned) return;
-  for (auto& [done, addr] : owned->matches) {
-    const std::string want = address_bytes(addr);
-    bool found = false;
-    if (records)
-      for (const std::string& record : *records) found = found || record == want;
-    done(found);
-  }
+  for (auto& [done, addr] : owned->matches) done(records && lists_address(*records, addr));
 }
 
 }  // namespace ucspi

@@ -1,6 +1,7 @@
 #include "rules/cdb/cdb_structure.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -67,19 +68,24 @@ bool slots_reachable(const Bytes& file, std::uint64_t at, std::uint64_t n) {
 bool is_whole_cdb(std::string_view bytes) {
   const Bytes file(bytes);
   if (file.size() < cdb_header_size || file.size() > UINT32_MAX) return false;
+  struct Table {
+    std::uint64_t at, length;
+  };
+  std::array<Table, 256> tables;
+  for (std::uint64_t t = 0; t < 256; ++t) tables[t] = {file.u32(8 * t), file.u32(8 * t + 4)};
   // cdb_make writes the records, then table 0, table 1, ...: the first table ends the data.
-  const std::uint64_t data_end = file.u32(0);
+  const std::uint64_t data_end = tables[0].at;
   if (data_end < cdb_header_size) return false;
-  for (std::uint64_t t = 0; t < 256; ++t) {
-    const std::uint64_t at = file.u32(8 * t), length = file.u32(8 * t + 4);
-    if (at < data_end || at > file.size() || length > (file.size() - at) / 8) return false;
-  }
+  for (const Table& table : tables)
+    if (table.at < data_end || table.at > file.size() ||
+        table.length > (file.size() - table.at) / 8)
+      return false;
   std::vector<std::uint32_t> starts;
   if (!record_starts(file, data_end, starts)) return false;
   // Every record named by exactly one slot of the table its hash picks, found by cdb_find.
   std::vector<bool> named(starts.size(), false);
   for (std::uint64_t t = 0; t < 256; ++t) {
-    const std::uint64_t at = file.u32(8 * t), length = file.u32(8 * t + 4);
+    const auto [at, length] = tables[t];
     for (std::uint64_t s = 0; s < length; ++s) {
       const std::uint32_t hash = file.u32(at + 8 * s), record = file.u32(at + 8 * s + 4);
       if (record == 0) continue;

@@ -109,13 +109,12 @@ class RelayCtrlAdmin final : public RoamingAdmin {
  private:
   using EntryVisitor = std::function<void(DIR*, const char* name, const struct stat&)>;
 
-  // Visits the regular files named by canonical IPs; a missing directory has none.
+  // Visits the regular files named by canonical IPs. A missing directory is an error, not an
+  // empty store: relay-allow cannot record into it either, so it is a wrong path or a store
+  // never set up, which relay-list and relay-clear must say rather than print nothing.
   void for_each_entry(const EntryVisitor& visit) const {
     DirStream dir(::opendir(dir_.c_str()), &::closedir);
-    if (!dir) {
-      if (errno == ENOENT) return;
-      throw_store_error("unable to open directory ", dir_, errno);
-    }
+    if (!dir) throw_store_error("unable to open directory ", dir_, errno);
     errno = 0;
     while (const struct dirent* entry = ::readdir(dir.get())) {
       struct stat st {};

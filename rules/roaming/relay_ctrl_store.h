@@ -15,7 +15,7 @@
 // not canonical IP text are not entries: list skips them and expire never removes them.
 // Canonical IP text has no '/' and no leading '.', so no key can name a file outside DIR.
 // A missing file is a client without an entry (no_relay); a missing or unreadable DIR is
-// unavailable with the reason for lookups, and an empty store for list and expire.
+// unavailable with the reason for lookups, and an error for record, list and expire.
 //
 // record takes a shared flock on DIR and expire an exclusive one, so a sweep cannot unlink a
 // file renamed in between its stat and its unlink (relay-ctrl-age's race). Like the cdb store,

@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 from scripted_dns import RCODE_NXDOMAIN, ScriptedDns, response  # noqa: E402
 from store_helper import helper_pids  # noqa: E402
 
@@ -80,15 +81,12 @@ def main():
         fd = os.open(inherited_dir, os.O_RDONLY | os.O_DIRECTORY)
         os.dup2(fd, INHERITED, inheritable=True)
         os.close(fd)
-        log = open(os.path.join(work, "tcpserver.log"), "wb")
-        proc = subprocess.Popen(
-            [os.path.join(a.bin, "tcpserver"), "-1", "-h", "-r", "-t", "1", "-c", "100",
-             "-x", os.path.join(work, "rules.cdb"), "-s", f"mysql:{dbdir}/sql.conf",
-             "127.0.0.1", "0", *CHILD],
-            stdout=subprocess.PIPE, stderr=log, pass_fds=[INHERITED],
-            env=dict(os.environ, DNSCACHEIP=DNS_IP), start_new_session=True)
+        proc, port, log = start_tcpserver(
+            os.path.join(a.bin, "tcpserver"), work,
+            ["-1", "-h", "-r", "-t", "1", "-c", "100", "-x", os.path.join(work, "rules.cdb"),
+             "-s", f"mysql:{dbdir}/sql.conf", "127.0.0.1", "0", *CHILD],
+            pass_fds=[INHERITED], env=dict(os.environ, DNSCACHEIP=DNS_IP))
         os.close(INHERITED)
-        port = int(proc.stdout.readline())
 
         stop = threading.Event()
         kills = 0

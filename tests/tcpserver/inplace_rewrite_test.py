@@ -30,6 +30,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 
 REWRITES = 400
 REPLACEMENTS = 1000
@@ -91,11 +92,9 @@ def hammer(port, stop, answers):
 
 
 def start(bin_dir, work, extra):
-    log = open(os.path.join(work, f"log-{time.monotonic_ns()}"), "w+b")
-    proc = subprocess.Popen([os.path.join(bin_dir, "tcpserver"), "-v", "-1", "-R", "-H", "-l", "x",
-                             "-c", "100", *extra, "127.0.0.1", "0", os.path.join(work, "child.sh")],
-                            stdout=subprocess.PIPE, stderr=log, start_new_session=True)
-    return proc, int(proc.stdout.readline()), log
+    return start_tcpserver(os.path.join(bin_dir, "tcpserver"), work,
+                           ["-v", "-1", "-R", "-H", "-l", "x", "-c", "100", *extra, "127.0.0.1",
+                            "0", os.path.join(work, "child.sh")])
 
 
 def replace_by_rename(bin_dir, work, path, sources, images, count):
@@ -162,7 +161,6 @@ def under_load(bin_dir, work, extra, change):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
         status = proc.wait(timeout=10)
-        proc.stdout.close()
     log.seek(0)
     text = log.read().decode(errors="replace")
     log.close()

@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 
 NOBODY = 65534
 IDENT_CLIENT = "127.0.0.77"  # our silent identd listens on this client address's port 113
@@ -40,19 +41,14 @@ def ask(port, timeout=5):
 
 
 def start(bin_dir, work, limits, extra=()):
-    log = open(os.path.join(work, f"log-{time.monotonic_ns()}"), "w+b")
-
     def apply_limits():
         for which, value in limits:
             resource.setrlimit(which, (value, value))
 
-    proc = subprocess.Popen([os.path.join(bin_dir, "tcpserver"), "-v", "-1", "-R", "-H", "-l", "x",
-                             "-u", str(NOBODY), "-g", str(NOBODY), *extra, "127.0.0.1", "0",
-                             os.path.join(work, "child.sh")],
-                            stdout=subprocess.PIPE, stderr=log, preexec_fn=apply_limits,
-                            start_new_session=True)
-    port = int(proc.stdout.readline())
-    return proc, port, log
+    return start_tcpserver(os.path.join(bin_dir, "tcpserver"), work,
+                           ["-v", "-1", "-R", "-H", "-l", "x", "-u", str(NOBODY), "-g", str(NOBODY),
+                            *extra, "127.0.0.1", "0", os.path.join(work, "child.sh")],
+                           preexec_fn=apply_limits)
 
 
 def log_text(log):
@@ -101,7 +97,6 @@ def no_processes(c, bin_dir, work):
         sleeper.wait()
         proc.kill()
         proc.wait()
-        proc.stdout.close()
 
 
 def no_descriptors(c, bin_dir, work):
@@ -141,7 +136,6 @@ def no_descriptors(c, bin_dir, work):
         identd.close()
         proc.kill()
         proc.wait()
-        proc.stdout.close()
 
 
 def main():

@@ -16,13 +16,13 @@ Prints one line per check and "N passed, N failed".
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 from scripted_dns import (RCODE_NXDOMAIN, TYPE_A, TYPE_PTR, ScriptedDns,  # noqa: E402
                           encode_name, response)
 
@@ -56,12 +56,9 @@ class StallingDns(ScriptedDns):
 
 def start_server(bin_dir, work, flags):
     env = dict(os.environ, DNSCACHEIP=DNS_IP)
-    log = open(os.path.join(work, f"log-{time.monotonic_ns()}"), "wb")
-    proc = subprocess.Popen([os.path.join(bin_dir, "tcpserver"), "-1", "-R", "-c", "400", *flags,
-                             "127.0.0.1", "0", os.path.join(work, "child.sh")],
-                            stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True)
-    port = int(proc.stdout.readline())
-    return proc, port, log
+    return start_tcpserver(os.path.join(bin_dir, "tcpserver"), work,
+                           ["-1", "-R", "-c", "400", *flags, "127.0.0.1", "0",
+                            os.path.join(work, "child.sh")], env=env)
 
 
 def connect_from(source, port):
@@ -125,7 +122,6 @@ def scenario(c, bin_dir, work, dns, title, stuck_source, flags):
             s.close()
         proc.kill()
         proc.wait()
-        proc.stdout.close()
         log.close()
 
 

@@ -11,13 +11,13 @@ import argparse
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 
 UID, GID = 4243, 4242
 EXTRA_GROUPS = [4, 27, 100]  # adm, sudo, users: what a careless supervisor might pass on
@@ -48,13 +48,11 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         os.chmod(work, 0o755)  # the child runs as UID and must reach its program
         child = write_child(work, CHILD)
-        with open(os.path.join(work, "log"), "wb") as log:
-            proc = subprocess.Popen([os.path.join(args.bin, "tcpserver"), "-1", "-R", "-H",
-                                     "-l", "x", "-u", str(UID), "-g", str(GID), "127.0.0.1", "0",
-                                     child], stdout=subprocess.PIPE, stderr=log,
-                                    extra_groups=EXTRA_GROUPS, start_new_session=True)
+        proc, port, log = start_tcpserver(os.path.join(args.bin, "tcpserver"), work,
+                                          ["-1", "-R", "-H", "-l", "x", "-u", str(UID), "-g",
+                                           str(GID), "127.0.0.1", "0", child],
+                                          extra_groups=EXTRA_GROUPS)
         try:
-            port = int(proc.stdout.readline())
             with open(f"/proc/{proc.pid}/status") as f:
                 parent = credentials(f.read())  # no client has connected yet
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
@@ -65,7 +63,7 @@ def main():
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=10)
-            proc.stdout.close()
+            log.close()
     c.check("before any client: the parent runs as UID and GID only, no group, no capability",
             parent == EXPECTED, parent)
     c.check("its child runs as UID and GID only, no group, no capability",

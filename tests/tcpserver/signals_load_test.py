@@ -45,6 +45,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
+from tcpserver_process import StartFailure, start_tcpserver  # noqa: E402
 
 CLIENTS = 8
 LIMIT = 40
@@ -149,27 +150,21 @@ def default_signals():
 
 def run_once(binary, sig, work):
     """The scenario against one tcpserver; the facts measured, as a dict."""
-    log_path = os.path.join(work, f"log-{time.monotonic_ns()}")
     facts = {"started": False}
     try:
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([binary, "-v", "-1", "-R", "-H", "-l", "x", "-c", str(LIMIT),
-                                     "127.0.0.1", "0", os.path.join(work, "child.sh")],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                                    start_new_session=True, preexec_fn=default_signals)
-    except OSError as e:
-        facts["start failure"] = f"cannot run {binary}: {e.strerror}"
+        proc, port, log = start_tcpserver(binary, work, ["-v", "-1", "-R", "-H", "-l", "x", "-c",
+                                                         str(LIMIT), "127.0.0.1", "0",
+                                                         os.path.join(work, "child.sh")],
+                                          stdin=subprocess.DEVNULL, preexec_fn=default_signals)
+    except (OSError, StartFailure) as e:
+        facts["start failure"] = f"cannot run {binary}: {e}"
         return facts
+    log_path = log.name
+    log.close()
     outcomes, stop = [], threading.Event()
     threads = []
     try:
-        line = proc.stdout.readline()
-        proc.stdout.close()
-        if not line.strip().isdigit():
-            facts["start failure"] = f"no port printed ({line!r}), status {proc.wait(5)}"
-            return facts
         facts["started"] = True
-        port = int(line)
         threads = [threading.Thread(target=hammer, args=(port, stop, outcomes))
                    for _ in range(CLIENTS)]
         for t in threads:

@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
+from tcpserver_process import start_tcpserver  # noqa: E402
 
 CHILD = """#!/bin/sh
 case $(( $$ % 4 )) in 0) sleep 0.05 ;; esac
@@ -90,14 +91,12 @@ def main():
     c = Checks()
     with tempfile.TemporaryDirectory() as work:
         child = write_child(work, CHILD)
-        log_path = os.path.join(work, "log")
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([os.path.join(args.bin, "tcpserver"), "-v", "-1", "-R", "-H",
-                                     "-l", "x", "-c", str(LIMIT), "-b", "1024", "127.0.0.1", "0",
-                                     child], stdout=subprocess.PIPE, stderr=log,
-                                    start_new_session=True)
+        proc, port, log = start_tcpserver(os.path.join(args.bin, "tcpserver"), work,
+                                          ["-v", "-1", "-R", "-H", "-l", "x", "-c", str(LIMIT),
+                                           "-b", "1024", "127.0.0.1", "0", child])
+        log_path = log.name
+        log.close()
         try:
-            port = int(proc.stdout.readline())
             warm = bench(args.tcpbench, port, WARMUP, 20, 60)
             settle(proc.pid, log_path, time.monotonic() + 30)
             before = status_of(proc.pid)
@@ -112,7 +111,6 @@ def main():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=10)
-            proc.stdout.close()
         with open(log_path, "rb") as f:
             text = f.read().decode(errors="replace")
 

@@ -73,7 +73,7 @@ TEST_CASE("temp files, foreign names and non-files are not entries", "[roaming][
   CHECK(answer_of(*lookup, ".1700000000.123:456", now) == RelayAnswer::no_relay);
 }
 
-TEST_CASE("a missing directory is unavailable for readers and an error for writers",
+TEST_CASE("a missing directory is unavailable for readers and an error for the tools",
           "[roaming][relay-ctrl]") {
   TempDir dir;
   const std::string missing = dir / "nonexistent";
@@ -85,7 +85,8 @@ TEST_CASE("a missing directory is unavailable for readers and an error for write
   CHECK(verdict_of(*make_relay_ctrl_lookup(dir / "file", 1800), "10.0.0.1", now).problem ==
         "unable to read " + dir / "file/10.0.0.1" + ": not a directory");
   auto admin = make_relay_ctrl_admin(missing);
-  CHECK(admin->list().empty());
+  CHECK_THROWS_WITH(admin->list(), Catch::Contains("unable to open directory " + missing));
+  CHECK_THROWS_WITH(admin->expire(now), Catch::Contains("unable to open directory " + missing));
   CHECK_THROWS_WITH(admin->record("10.0.0.1", now), Catch::Contains("unable to open directory"));
 }
 

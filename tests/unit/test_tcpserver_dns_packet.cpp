@@ -5,11 +5,13 @@
 #include <arpa/inet.h>
 
 #include <string>
+#include <vector>
 
 #include "tcpserver/dns_packet.h"
 
 using namespace ucspi;
 using namespace std::string_literals;
+using Records = std::vector<std::string>;
 
 namespace {
 
@@ -60,15 +62,15 @@ TEST_CASE("dns: fromdot reads the escapes back into the labels they came from", 
 }
 
 TEST_CASE("dns: a numeric name is its own addresses, as djb's dns_ip4 reads it", "[tcpserver][dns]") {
-  CHECK(numeric_ipv4_list("127.0.0.1") == "\x7f\0\0\1"s);
-  CHECK(numeric_ipv4_list("1.2.3.4.5.6.7.8") == "\1\2\3\4\5\6\7\x08"s);
-  CHECK(numeric_ipv4_list("1.2.3.4.5") == "\1\2\3\4"s);   // a short last group is dropped
-  CHECK(numeric_ipv4_list("1.2.3") == ""s);                  // numeric, but no address
-  CHECK(numeric_ipv4_list("383.0.0.1") == "\x7f\0\0\1"s);  // each byte mod 256
-  CHECK(numeric_ipv4_list("1..2.3") == "\1\0\2\3"s);        // an empty byte is 0
+  CHECK(numeric_ipv4_list("127.0.0.1") == Records{"\x7f\0\0\1"s});
+  CHECK(numeric_ipv4_list("1.2.3.4.5.6.7.8") == Records{"\1\2\3\4"s, "\5\6\7\x08"s});
+  CHECK(numeric_ipv4_list("1.2.3.4.5") == Records{"\1\2\3\4"s});  // a short last group is dropped
+  CHECK(numeric_ipv4_list("1.2.3") == Records{});  // numeric, but no address
+  CHECK(numeric_ipv4_list("383.0.0.1") == Records{"\x7f\0\0\1"s});  // each byte mod 256
+  CHECK(numeric_ipv4_list("1..2.3") == Records{"\1\0\2\3"s});  // an empty byte is 0
   CHECK_FALSE(numeric_ipv4_list("127.0.0.1a"));
   CHECK_FALSE(numeric_ipv4_list("host.example"));
-  CHECK_FALSE(numeric_ipv4_list("127\\0560.0.1"));           // an escape is not a digit
+  CHECK_FALSE(numeric_ipv4_list("127\\0560.0.1"));  // an escape is not a digit
 }
 
 TEST_CASE("dns: a PTR reply gives its target, compression followed", "[tcpserver][dns]") {

@@ -78,13 +78,7 @@ ImportArgs parse_args(int argc, char** argv) {
 }
 
 StoreSpec target_spec(const ImportArgs& args) {
-  StoreSpec spec;
-  try {
-    spec = args.store ? *args.store : environment_store();
-  } catch (const StoreError& e) {
-    die(100, {fatal, e.what()});
-  }
-  spec.new_file_mode = args.new_file_mode;
+  StoreSpec spec = chosen_store(args.store, args.new_file_mode, usage);
   spec.refresh_interval = 0;  // a login even a second newer than the stored one is written
   return spec;
 }

@@ -66,6 +66,18 @@ StoreSpec environment_store() {
   return parse_store_spec(text);
 }
 
+StoreSpec chosen_store(const std::optional<StoreSpec>& option, mode_t new_file_mode,
+                       const Usage& usage) {
+  StoreSpec spec;
+  try {
+    spec = option ? *option : environment_store();
+  } catch (const StoreError& e) {
+    die(100, {usage.prog, ": fatal: ", e.what()});
+  }
+  spec.new_file_mode = new_file_mode;
+  return spec;
+}
+
 AdminArgs parse_admin_args(int argc, char** argv, const Usage& usage) {
   std::optional<StoreSpec> spec;
   std::optional<std::int64_t> window;

@@ -43,6 +43,11 @@ mode_t mode_option(const char* text, const Usage& usage);          // -m
 // when it is unset or names no store.
 StoreSpec environment_store();
 
+// -s if given, else $RELAY_STORE, with new_file_mode (-m) for a file it creates; for a tool that
+// cannot go on without one: "PROG: fatal: no store: ..." and exit 100.
+StoreSpec chosen_store(const std::optional<StoreSpec>& option, mode_t new_file_mode,
+                       const Usage& usage);
+
 // For relay-clear and relay-list: [-s STORE] [-w SECONDS], nothing else. Dies with the usage
 // line (exit 100) on bad options, and "PROG: fatal: ..." (100 for a bad or missing
 // $RELAY_STORE, 111 when the store's default window cannot be read).

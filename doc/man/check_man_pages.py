@@ -48,6 +48,7 @@ PARSERS = {
     "relay-clear": "getopt",
     "relay-list": "getopt",
     "relay-import": "getopt",
+    "relay-watch": "getopt",
     "relay-mysql": "modes",
 }
 

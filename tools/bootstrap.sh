@@ -9,11 +9,13 @@ build=${1:-$top/build}
 # The end-to-end chain (tests/e2e) also runs Debian's own Dovecot (POP3), curl, swaks and
 # daemontools (supervise, svc, svstat, softlimit, multilog); doc.run_files runs the example run
 # files under runit (runsv) and s6 (s6-supervise) and checks the units with systemd-analyze;
-# pyflakes checks the Python tests.
+# pyflakes checks the Python tests; package.deb builds the .deb (dpkg-dev's dpkg-shlibdeps, and
+# file, for cpack), lints it and installs it beside ucspi-tcp.
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
 mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
-dovecot-core dovecot-pop3d curl swaks daemontools runit s6 systemd clang libclang-rt-14-dev"
+dovecot-core dovecot-pop3d curl swaks daemontools runit s6 systemd clang libclang-rt-14-dev \
+dpkg-dev file lintian"
 
 # BOOTSTRAP=programs (run-main.sh): only what builds and runs the programs, with
 # -DBUILD_TESTING=OFF: no test tools, no clang, and no MariaDB or Dovecot server on a mail host.

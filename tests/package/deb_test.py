@@ -7,11 +7,17 @@ Builds the package with cpack from the build, checks its control fields and runs
 error fails). Then, as root, with this machine's dpkg: (a) without ucspi-tcp: install ours, run
 its /usr/bin/tcpserver with a rules cdb made by its /usr/bin/tcprules, remove, purge; (b) with
 Debian's ucspi-tcp installed first, then ours, then ucspi-tcp reinstalled over it, then ours
-removed and purged; (c) ours first, then ucspi-tcp, then ours removed. After each step every
-file of both packages must be where the diversions put it, byte for byte as in its .deb (dpkg -x),
+reinstalled over itself (preinst upgrade, the diversions already there), then ours removed and
+purged; (c) ours first, then ucspi-tcp, then ours removed; (d) as (b) without the reinstalls,
+with ucspi-tcp-ipv6 (the same paths) instead of ucspi-tcp; (e) ucspi-tcp and a dummy package
+(built here with dpkg-deb) that holds one of our files: our install must fail in its unpack,
+after preinst, and postrm abort-install must give ucspi-tcp's files back. After each step every
+file of the packages must be where the diversions put it, byte for byte as in its .deb (dpkg -x),
 with ucspi-tcp's tcpserver, tcprules, tcprulescheck and their pages at NAME.ucspi-tcp while ours
 is installed and back at their names after it; nothing of ours and no diversion may be left once
-it is purged. The machine's ucspi-tcp and ucspi-tcp-ipv6 are put back as found, on failure too.
+it is purged. ucspi-tcp's and ucspi-tcp-ipv6's .debs are downloaded (apt-get download) once into
+BUILD/deb-test-cache. The machine's ucspi-tcp and ucspi-tcp-ipv6 are put back as found, on
+failure too.
 Not root, or a tool missing, is a failure. Prints one line per check and "N passed, N failed".
 """
 import argparse
@@ -93,11 +99,16 @@ def main():
             return c.finish()
         try:
             found.clear()
-            djb_deb = dpkg_system.download("ucspi-tcp", "", os.path.join(work, "ucspi-tcp"))
-            scenarios = deb_files.Scenarios(c, work, deb, djb_deb)
+            # Cached in the build tree: a rerun downloads nothing.
+            cache = os.path.join(a.build, "deb-test-cache")
+            djb_debs = [dpkg_system.download(p, "", os.path.join(cache, p))
+                        for p in dpkg_system.DJB_PACKAGES]
+            scenarios = deb_files.Scenarios(c, work, deb, djb_debs)
             scenarios.alone()
             scenarios.djb_first()
             scenarios.ours_first()
+            scenarios.ipv6()
+            scenarios.abort_install()
         except RuntimeError as e:
             c.check("every dpkg step succeeds", False, str(e))
         finally:

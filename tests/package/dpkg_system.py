@@ -4,9 +4,11 @@ import os
 import subprocess
 
 OURS = "ucspi-relay"
-# The packages that ship the paths we divert: the test installs ucspi-tcp, which conflicts with
-# ucspi-tcp-ipv6, so either one found installed is removed for the test and put back after it.
+# The packages that ship the paths we divert: the test installs each in turn (they conflict with
+# each other), so either one found installed is removed for the test and put back after it.
 DJB_PACKAGES = ("ucspi-tcp", "ucspi-tcp-ipv6")
+# A package the test builds with dpkg-deb, holding one of our files, to make our unpack fail.
+DUMMY = "ucspi-relay-test-dummy"
 
 
 def run(command, **kw):
@@ -51,9 +53,18 @@ def our_diversions():
 
 
 def download(package, version, dest):
-    """The .deb of that version of package, fetched as compat/fetch-reference.sh fetches it."""
+    """The .deb of that version of package, fetched as compat/fetch-reference.sh fetches it, or
+    the one an earlier run left in dest (a cache: the test downloads without a version into the
+    build tree)."""
     spec = f"{package}={version}" if version else package
     os.makedirs(dest, exist_ok=True)
+    cached = [f for f in os.listdir(dest) if f.startswith(package + "_") and f.endswith(".deb")]
+    if len(cached) == 1 and not version:
+        r = run(["dpkg-deb", "-f", os.path.join(dest, cached[0]), "Package"])
+        if r.returncode == 0 and r.stdout.strip() == package:
+            return os.path.join(dest, cached[0])
+    for f in cached:
+        os.remove(os.path.join(dest, f))
     r = run(["apt-get", "download", spec], cwd=dest)
     if r.returncode != 0:
         run(["apt-get", "update", "-q"])
@@ -92,7 +103,7 @@ class Found:
     def restore(self):
         """Purges what the test left and reinstalls what it found; returns the problems."""
         problems = []
-        for package in (OURS,) + DJB_PACKAGES:
+        for package in (OURS, DUMMY) + DJB_PACKAGES:
             if status(package)[0] != "absent" and package not in self.reinstall:
                 try:
                     dpkg("-P", package)

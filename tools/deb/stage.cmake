@@ -37,9 +37,9 @@ Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: ucspi-relay
 Comment: The programs are linked statically with parts of Debian's libstdc++6
  and libgcc (GPL-3+ with the GCC runtime library exception) and tinycdb (public
- domain); tcpserver, relay-allow, relay-clear, relay-list and relay-import also
- with libc6 (LGPL-2.1+), and tcpserver with libevent (BSD-3-clause). Their
- copyright files are in those packages.
+ domain); tcpserver, relay-allow, relay-watch, relay-clear, relay-list and
+ relay-import also with libc6 (LGPL-2.1+), and tcpserver with libevent
+ (BSD-3-clause). Their copyright files are in those packages.
 
 Files: *
 Copyright: ${holders}

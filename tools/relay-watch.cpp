@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -127,6 +128,46 @@ class StateKeeper {
   bool failing_ = false;
 };
 
+// What becomes of each line: a login recorded, or skipped with a warning when the line is
+// ambiguous, or when it has no readable timestamp in a file read from its start that was
+// written while relay-watch was not running (stamping such a login now would give a login of
+// any age a fresh window; those are counted and told once the catching up is over).
+class LineHandling {
+ public:
+  LineHandling(const LoginMatcher& matcher, LoginRecorder& recorder, StateKeeper& state)
+      : matcher_(matcher), recorder_(recorder), state_(state) {}
+
+  void handle(std::string_view line, const FilePosition& after, bool catching_up) {
+    const LoginMatcher::Found found = matcher_.match(line);
+    if (!found.doubt.empty())
+      print_line({"relay-watch: warning: skipped a login line ending at offset ",
+                  std::to_string(after.offset), ": ", found.doubt});
+    if (!found.address) return;
+    const std::int64_t now = unix_now();
+    const std::optional<std::int64_t> time = line_timestamp(line, now);
+    if (!time && catching_up) {
+      ++undated_;
+      return;
+    }
+    recorder_.record(*found.address, time, now);
+    state_.keep(after);  // at once: a restart must not record this login again
+  }
+
+  void caught_up() {
+    if (undated_ == 0) return;
+    print_line({"relay-watch: warning: skipped ", std::to_string(undated_),
+                " logins without a readable timestamp, written while relay-watch was not running: "
+                "their age is unknown"});
+    undated_ = 0;
+  }
+
+ private:
+  const LoginMatcher& matcher_;
+  LoginRecorder& recorder_;
+  StateKeeper& state_;
+  std::uint64_t undated_ = 0;
+};
+
 void sleep_a_second() {
   timespec second{1, 0};
   while (::nanosleep(&second, &second) != 0) {
@@ -149,14 +190,12 @@ int main(int argc, char** argv) {
     print_line({"relay-watch: ", text});
   });
   print_line({"relay-watch: info: watching ", args.log});
+  LineHandling handling(matcher, recorder, state);
   for (;;) {
     follower.poll([&](std::string_view line, const FilePosition& after) {
-      const std::optional<std::string> address = matcher.address(line);
-      if (!address) return;
-      const std::int64_t now = unix_now();
-      recorder.record(*address, line_timestamp(line, now), now);
-      state.keep(after);  // at once: a restart must not record this login again
+      handling.handle(line, after, follower.catching_up());
     });
+    if (!follower.catching_up()) handling.caught_up();
     state.keep(follower.position());
     sleep_a_second();
   }

@@ -48,6 +48,12 @@ bool same_file(const struct stat& st, const FilePosition& position) {
          static_cast<std::uint64_t>(st.st_ino) == position.inode;
 }
 
+// Whether st may be the file of a saved position: its device number may have changed since
+// (a reboot can number the disks anew), so the inode, with holds(), tells.
+bool same_inode(const struct stat& st, const FilePosition& position) {
+  return static_cast<std::uint64_t>(st.st_ino) == position.inode;
+}
+
 // Whether fd still holds, up to position.offset, what it held when position was taken.
 bool holds(int fd, const FilePosition& position) {
   const std::optional<struct stat> st = stat_of(fd);
@@ -90,7 +96,9 @@ struct DirCloser {
 }  // namespace
 
 LogFollower::LogFollower(std::string path, const std::optional<FilePosition>& resume, Notice notice)
-    : path_(std::move(path)), notice_(std::move(notice)) {
+    : path_(std::move(path)),
+      notice_(std::move(notice)),
+      buffer_(std::make_unique_for_overwrite<char[]>(max_line_bytes)) {
   if (resume) {
     resume_from(*resume);
     return;
@@ -106,8 +114,7 @@ void LogFollower::resume_from(const FilePosition& saved) {
   std::string problem;
   UniqueFd fd = open_regular(path_, problem);
   const std::optional<struct stat> st = fd ? stat_of(fd.get()) : std::nullopt;
-  const bool same = st && same_file(*st, saved);
-  if (same && holds(fd.get(), saved)) {
+  if (st && same_inode(*st, saved) && holds(fd.get(), saved)) {
     start(std::move(fd), saved.offset);
     return;
   }
@@ -115,12 +122,14 @@ void LogFollower::resume_from(const FilePosition& saved) {
     UniqueFd old_fd = open_regular(*old, problem);
     if (old_fd && holds(old_fd.get(), saved)) {
       notice_("info: " + path_ + " was rotated while relay-watch was not running: finishing " +
-              *old + " first");
+              *old + " first, then reading " + path_ + " from its start (a file rotated in "
+              "between, if it was rotated more than once, is not read)");
       start(std::move(old_fd), saved.offset);
+      next_catches_up_ = true;
       return;
     }
   }
-  if (same)
+  if (st && same_file(*st, saved))
     notice_("warning: " + path_ + " was truncated while relay-watch was not running: reading it "
             "from its start (logins written between the last line read and the truncation are "
             "not seen)");
@@ -128,7 +137,9 @@ void LogFollower::resume_from(const FilePosition& saved) {
     notice_("warning: the file " + path_ + " was at (inode " + std::to_string(saved.inode) +
             ") is no longer in " + directory_of(path_) + ": logins written to it after offset " +
             std::to_string(saved.offset) + " are not seen; reading " + path_ + " from its start");
-  if (fd) start(std::move(fd), 0);
+  if (!fd) return;  // read from its start when it appears: new, not history
+  start(std::move(fd), 0);
+  catching_up_ = true;
 }
 
 std::optional<std::string> LogFollower::rotated_file(const FilePosition& saved) const {
@@ -138,7 +149,7 @@ std::optional<std::string> LogFollower::rotated_file(const FilePosition& saved) 
   while (const dirent* entry = ::readdir(listing.get())) {
     struct stat st {};
     if (::fstatat(::dirfd(listing.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISREG(st.st_mode) && same_file(st, saved)) return dir + "/" + entry->d_name;
+    if (S_ISREG(st.st_mode) && same_inode(st, saved)) return dir + "/" + entry->d_name;
   }
   return std::nullopt;
 }
@@ -150,22 +161,18 @@ void LogFollower::start(UniqueFd fd, std::uint64_t offset) {
                            st ? static_cast<std::uint64_t>(st->st_ino) : 0, offset,
                            recent_before(fd_.get(), offset)};
   seen_end_ = offset;
+  catching_up_ = false;
   // Starting inside a line (one too long to wait for) means skipping to its end.
   skipping_long_line_ = !position_.recent.empty() && position_.recent.back() != '\n';
 }
 
-bool LogFollower::open_at_name() {
+UniqueFd LogFollower::open_at_name() {
   std::string problem;
   UniqueFd fd = open_regular(path_, problem);
-  if (!fd) {
-    if (problem != open_problem_)
-      notice_("warning: unable to read " + path_ + ": " + problem + " (waiting for it)");
-    open_problem_ = problem;
-    return false;
-  }
-  open_problem_.clear();
-  start(std::move(fd), 0);
-  return true;
+  if (!fd && problem != open_problem_)
+    notice_("warning: unable to read " + path_ + ": " + problem + " (waiting for it)");
+  open_problem_ = fd ? "" : problem;
+  return fd;
 }
 
 bool LogFollower::truncated() const {
@@ -186,13 +193,13 @@ bool LogFollower::read_lines(const LineHandler& on_line) {
   const std::uint64_t seen_before = seen_end_;
   std::string pending;  // read past the offset, not yet a whole line
   std::uint64_t read_offset = position_.offset;
-  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(max_line_bytes);
   for (;;) {
-    const ssize_t n = ::pread(fd_.get(), buffer.get(), max_line_bytes, static_cast<off_t>(read_offset));
+    const ssize_t n = ::pread(fd_.get(), buffer_.get(), max_line_bytes, static_cast<off_t>(read_offset));
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) catching_up_ = false;  // what comes next is written while relay-watch looks
     if (n <= 0) break;  // the end, or a read error that the next poll tries again
     read_offset += static_cast<std::uint64_t>(n);
-    pending.append(buffer.get(), static_cast<std::size_t>(n));
+    pending.append(buffer_.get(), static_cast<std::size_t>(n));
     std::size_t from = 0;
     for (std::size_t newline; (newline = pending.find('\n', from)) != std::string::npos; from = newline + 1) {
       const std::string_view line(pending.data() + from, newline - from);
@@ -220,18 +227,22 @@ bool LogFollower::read_lines(const LineHandler& on_line) {
 void LogFollower::follow_rotation(const LineHandler& on_line) {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0 || same_file(st, position_)) return;
+  UniqueFd fd = open_at_name();
+  if (!fd) return;  // the next poll tries again; the old file is still open
   if (seen_end_ > position_.offset)
     notice_("warning: skipped the unfinished last line of " + path_ + "'s rotated file");
-  std::string problem;
-  UniqueFd fd = open_regular(path_, problem);
-  if (!fd) return;  // the next poll tries again; the old file is still open
   notice_("info: " + path_ + " was rotated: reading the new file from its start");
   start(std::move(fd), 0);
+  catching_up_ = std::exchange(next_catches_up_, false);
   read_lines(on_line);
 }
 
 void LogFollower::poll(const LineHandler& on_line) {
-  if (!fd_ && !open_at_name()) return;
+  if (!fd_) {
+    UniqueFd fd = open_at_name();
+    if (!fd) return;
+    start(std::move(fd), 0);
+  }
   if (truncated()) {
     notice_("warning: " + path_ + " was truncated: reading it again from its start");
     start(std::move(fd_), 0);

@@ -18,12 +18,18 @@
 // Resuming from a saved position (watch_state.h): the same file, if the name still holds it
 // unchanged; else the rotated file of that inode in the same directory, read to its end
 // before the new one; else (the old file is gone, or was truncated) the file at the name from
-// its start, with a warning saying what may have been missed. Without a saved position, a file
-// already there is followed from its end (its old lines are history, not new logins); a file
-// that appears later is new and read from its start.
+// its start, with a warning saying what may have been missed. The same file is the same inode
+// holding the same bytes before the offset, whatever its device number: that can change at a
+// reboot, and reading the file again from its start on each restart would be worse. Without a
+// saved position, a file already there is followed from its end (its old lines are history,
+// not new logins); a file that appears later is new and read from its start.
+//
+// A new file found at the name, or a missing one, is told once per problem (a directory, a
+// FIFO, no permission), not at every poll.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,9 +57,14 @@ class LogFollower {
   // Where reading stands: what the state file keeps. All zero before a file was opened.
   const FilePosition& position() const { return position_; }
 
+  // Whether the lines handed over come from a file read from its start that was written while
+  // relay-watch was not running (after a truncation or rotation then), up to its end: a line
+  // without a timestamp there may be any age (relay-watch.cpp skips its login).
+  bool catching_up() const { return catching_up_; }
+
  private:
   void resume_from(const FilePosition& saved);
-  bool open_at_name();
+  UniqueFd open_at_name();
   void start(UniqueFd fd, std::uint64_t offset);
   bool truncated() const;
   bool read_lines(const LineHandler& on_line);
@@ -67,7 +78,10 @@ class LogFollower {
   FilePosition position_;
   std::uint64_t seen_end_ = 0;  // how far the file has been read, an unfinished line included
   bool skipping_long_line_ = false;
-  std::string open_problem_;  // the last one told, so that a lasting one is told once
+  bool catching_up_ = false;
+  bool next_catches_up_ = false;  // the file after a rotated one finished at a restart
+  std::string open_problem_;      // the last one told, so that a lasting one is told once
+  std::unique_ptr<char[]> buffer_;  // read_lines', once: a poll a second need not zero 64 KB
 };
 
 }  // namespace ucspi

@@ -22,8 +22,14 @@ class LoginMatcher {
   explicit LoginMatcher(LogFormat format) : format_(format) {}
   explicit LoginMatcher(std::unique_ptr<LoginRegex> regex) : regex_(std::move(regex)) {}
 
-  // The client address of a successful login as the line writes it, or nothing.
-  std::optional<std::string> address(std::string_view line) const;
+  struct Found {
+    std::optional<std::string> address;  // a successful login's client, as the line writes it
+    std::string doubt;  // else, for a login line whose address cannot be trusted: why
+  };
+  Found match(std::string_view line) const;
+
+  // match's address alone.
+  std::optional<std::string> address(std::string_view line) const { return match(line).address; }
 
  private:
   LogFormat format_ = LogFormat::all;

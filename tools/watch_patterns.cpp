@@ -2,6 +2,8 @@
 
 #include <initializer_list>
 
+#include "tools/watch_time.h"
+
 namespace ucspi {
 namespace {
 
@@ -10,16 +12,39 @@ struct Tagged {
   std::string_view message;  // what follows "TAG: "
 };
 
-// The syslog tag (or, in a program's own log file, the first field after the timestamp): the
-// word before the line's first ": ". Only the first counts, so that another program's message
-// (`logger -t evil "pop3-login: Login: ..."`) or a quoted user name cannot supply a tag of its
-// own. Timestamps have colons, but never one followed by a blank.
+// "TAG: MESSAGE" at the very start of text, TAG one word.
+std::optional<Tagged> leading_tag(std::string_view text) {
+  const std::size_t colon = text.find(": ");
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  if (text.substr(0, colon).find(' ') != std::string_view::npos) return std::nullopt;
+  return Tagged{text.substr(0, colon), text.substr(colon + 2)};
+}
+
+// A syslog HOSTNAME: a name or an address, nothing a program's log prefix (Dovecot's
+// "imap(USER)<PID>") looks like.
+bool is_host_word(std::string_view word) {
+  if (word.empty() || word.ends_with(':')) return false;
+  for (const char c : word) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '-' && c != '_' && c != ':') return false;
+  }
+  return true;
+}
+
+// The syslog tag, or in a program's own log file its first field: right after the timestamp
+// (watch_time.h) and one blank, or after one host word more (syslog), or at the start of a
+// line without a timestamp. Nothing else may come first: in Dovecot's own log a mail process
+// line starts with "imap(USER)", and a user name "x imap-login: Login: ..., rip=6.6.6.6"
+// must not supply a tag. Timestamps have colons, but never one followed by a blank.
 std::optional<Tagged> first_tag(std::string_view line) {
-  const std::size_t colon = line.find(": ");
-  if (colon == std::string_view::npos) return std::nullopt;
-  const std::size_t blank = line.find_last_of(' ', colon);
-  const std::size_t start = blank == std::string_view::npos ? 0 : blank + 1;
-  return Tagged{line.substr(start, colon - start), line.substr(colon + 2)};
+  const std::size_t stamp = timestamp_length(line);
+  if (stamp == 0) return leading_tag(line);
+  if (stamp >= line.size() || line[stamp] != ' ') return std::nullopt;
+  const std::string_view rest = line.substr(stamp + 1);
+  if (std::optional<Tagged> tagged = leading_tag(rest)) return tagged;
+  const std::size_t blank = rest.find(' ');
+  if (blank == std::string_view::npos || !is_host_word(rest.substr(0, blank))) return std::nullopt;
+  return leading_tag(rest.substr(blank + 1));
 }
 
 bool is_digits(std::string_view text) {
@@ -55,15 +80,44 @@ std::string_view trim_end(std::string_view text) {
   return text;
 }
 
-// The value of the line's last "KEY" field up to `end` (exclusive), or nothing when the field
-// is missing or unterminated: the last, because only the user name before it is the client's.
-std::optional<std::string_view> last_field(std::string_view text, std::string_view key, char end) {
-  const std::size_t at = text.rfind(key);
+std::size_t occurrences(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1))
+    ++count;
+  return count;
+}
+
+// The value of the "KEY" field up to `end` (exclusive), or nothing when the field is missing
+// or unterminated.
+std::optional<std::string_view> field(std::string_view text, std::string_view key, char end) {
+  const std::size_t at = text.find(key);
   if (at == std::string_view::npos) return std::nullopt;
   text.remove_prefix(at + key.size());
   const std::size_t stop = text.find(end);
   if (stop == std::string_view::npos) return std::nullopt;
   return text.substr(0, stop);
+}
+
+LoginLine login_at(std::optional<std::string_view> address) {
+  if (!address) return LoginLine{{}, "its address field is cut short"};
+  return LoginLine{*address, {}};
+}
+
+// Dovecot's "user=<U>, method=M, rip=IP, lip=IP, mpid=N, TLS, session=<S>" leaves out empty
+// fields (no rip= for a login over a UNIX socket), and with auth_username_chars emptied U may
+// hold anything: "a>, rip=6.6.6.6, x" would then stand for a field of its own. The address is
+// taken only when no '<' or '>' but those of user=<> and one session=<> can be there and
+// rip= is there once, after U: a name holding "rip=" makes it twice, a name holding a '>'
+// makes one too many unless it also holds "session=<", which Dovecot 2.1 and later write
+// themselves (one too many again). Anything else is a doubt, never a login.
+LoginLine dovecot_fields(std::string_view message) {
+  const std::size_t sessions = occurrences(message, "session=<");
+  const std::size_t opens = occurrences(message, "<"), closes = occurrences(message, ">");
+  if (sessions > 1 || opens != 1 + sessions || closes != opens)
+    return LoginLine{{}, "a '<' or '>' beyond user=<...> and session=<...>"};
+  if (occurrences(message, "rip=") != 1) return LoginLine{{}, "rip= not there exactly once"};
+  if (message.find(", rip=") < message.find('>')) return LoginLine{{}, "rip= inside user=<...>"};
+  return login_at(field(message, ", rip=", ','));
 }
 
 // The address of a message that must end in " [IP]" after a one-word user name: Dovecot 1.0's
@@ -92,45 +146,8 @@ bool is_vchkpw_login_tag(std::string_view tag) {
   return one_of(tag, {"vchkpw", "vchkpw-pop3", "vchkpw-pop3s", "vchkpw-imap", "vchkpw-imaps"});
 }
 
-}  // namespace
-
-std::optional<std::string_view> dovecot_login(std::string_view line) {
-  const std::optional<Tagged> tagged = first_tag(line);
-  if (!tagged) return std::nullopt;
-  std::optional<std::string_view> message = dovecot_message(*tagged);
-  if (!message) return std::nullopt;
-  skip_prefix(*message, "Info: ");  // its own log_path writes the level; syslog has none
-  if (!skip_prefix(*message, "Login: ")) return std::nullopt;
-  if (message->starts_with("user=<")) return last_field(*message, ", rip=", ',');
-  return bracketed_tail(*message);
-}
-
-std::optional<std::string_view> courier_login(std::string_view line) {
-  const std::optional<Tagged> tagged = first_tag(line);
-  if (!tagged) return std::nullopt;
-  std::string_view name = program_name(tagged->tag);
-  if (!skip_prefix(name, "courier-")) skip_prefix(name, "courier");
-  if (!one_of(name, {"pop3d", "pop3d-ssl", "pop3ds", "pop3login", "imapd", "imapd-ssl", "imapds",
-                     "imaplogin"}))
-    return std::nullopt;
-  std::string_view message = tagged->message;
-  skip_prefix(message, "INFO: ");  // its own log, before courierlogger strips the level
-  if (!skip_prefix(message, "LOGIN, ")) return std::nullopt;
-  return last_field(message, ", ip=[", ']');
-}
-
-std::optional<std::string_view> vchkpw_login(std::string_view line) {
-  const std::optional<Tagged> tagged = first_tag(line);
-  if (!tagged) return std::nullopt;
-  std::string_view message = tagged->message;
-  if (program_name(tagged->tag) == "vpopmail") {  // syslog's tag; vchkpw's own is in the message
-    const std::optional<Tagged> inner = first_tag(message);
-    if (!inner || inner->tag.size() != message.find(": ") || !is_vchkpw_login_tag(inner->tag))
-      return std::nullopt;
-    message = inner->message;
-  } else if (!is_vchkpw_login_tag(tagged->tag)) {
-    return std::nullopt;
-  }
+// The address of vchkpw's message after its "vchkpw-pop3: " part.
+std::optional<std::string_view> vchkpw_address(std::string_view message) {
   if (message.starts_with('(')) {  // the mechanism: (PLAIN), (APOP), (CRAM-MD5)
     const std::size_t close = message.find(") ");
     if (close == std::string_view::npos) return std::nullopt;
@@ -149,6 +166,53 @@ std::optional<std::string_view> vchkpw_login(std::string_view line) {
   if (colon == std::string_view::npos) return std::nullopt;
   if (message.substr(at, colon - at).find(' ') != std::string_view::npos) return std::nullopt;
   return trim_end(message.substr(colon + 1));
+}
+
+}  // namespace
+
+std::optional<LoginLine> dovecot_login(std::string_view line) {
+  const std::optional<Tagged> tagged = first_tag(line);
+  if (!tagged) return std::nullopt;
+  std::optional<std::string_view> message = dovecot_message(*tagged);
+  if (!message) return std::nullopt;
+  skip_prefix(*message, "Info: ");  // its own log_path writes the level; syslog has none
+  if (!skip_prefix(*message, "Login: ")) return std::nullopt;
+  if (message->starts_with("user=<")) return dovecot_fields(*message);
+  const std::optional<std::string_view> address = bracketed_tail(*message);
+  if (!address) return std::nullopt;
+  return LoginLine{*address, {}};
+}
+
+std::optional<LoginLine> courier_login(std::string_view line) {
+  const std::optional<Tagged> tagged = first_tag(line);
+  if (!tagged) return std::nullopt;
+  std::string_view name = program_name(tagged->tag);
+  if (!skip_prefix(name, "courier-")) skip_prefix(name, "courier");
+  if (!one_of(name, {"pop3d", "pop3d-ssl", "pop3ds", "pop3login", "imapd", "imapd-ssl", "imapds",
+                     "imaplogin"}))
+    return std::nullopt;
+  std::string_view message = tagged->message;
+  skip_prefix(message, "INFO: ");  // its own log, before courierlogger strips the level
+  if (!skip_prefix(message, "LOGIN, ")) return std::nullopt;
+  // Courier always writes ip=[...]: a user name holding one makes it twice.
+  if (occurrences(message, ", ip=[") != 1) return LoginLine{{}, "ip=[ not there exactly once"};
+  return login_at(field(message, ", ip=[", ']'));
+}
+
+std::optional<LoginLine> vchkpw_login(std::string_view line) {
+  const std::optional<Tagged> tagged = first_tag(line);
+  if (!tagged) return std::nullopt;
+  std::string_view message = tagged->message;
+  if (program_name(tagged->tag) == "vpopmail") {  // syslog's tag; vchkpw's own is in the message
+    const std::optional<Tagged> inner = leading_tag(message);
+    if (!inner || !is_vchkpw_login_tag(inner->tag)) return std::nullopt;
+    message = inner->message;
+  } else if (!is_vchkpw_login_tag(tagged->tag)) {
+    return std::nullopt;
+  }
+  const std::optional<std::string_view> address = vchkpw_address(message);
+  if (!address) return std::nullopt;
+  return LoginLine{*address, {}};
 }
 
 }  // namespace ucspi

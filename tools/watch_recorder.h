@@ -6,9 +6,10 @@
 // the line: a login read late, after a restart or an outage, then relays for what is left of
 // its window and no longer, and the same line read twice (relay-watch killed between the
 // store's write and the state file's) writes the same record, which the stores take as
-// nothing new. A line without a timestamp it can read is stamped now. A stamp in the future
-// (another host's clock) is taken as now, so that no line extends relay beyond now plus the
-// window. A login already at least the window old is not recorded: it relays nobody.
+// nothing new. A line without a timestamp it can read is stamped now (but in a file written
+// while relay-watch was not running, read from its start, relay-watch skips it: any age is
+// possible there). A stamp in the future (another host's clock) is taken as now, so that no
+// line extends relay beyond now plus the window. A login already at least the window old is not recorded: it relays nobody.
 //
 // relay-mysql's `allow` stamps the row with its own clock: there a login is recorded only while
 // it is at most own_clock_slack seconds old (the stores' refresh interval, the imprecision they

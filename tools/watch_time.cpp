@@ -24,19 +24,29 @@ std::optional<int> digits(std::string_view text, std::size_t at, std::size_t cou
 
 bool char_at(std::string_view text, std::size_t at, char c) { return at < text.size() && text[at] == c; }
 
-std::optional<std::int64_t> tai64n(std::string_view line) {
-  if (line.size() < 25 || line[0] != '@') return std::nullopt;
+struct Stamp {
+  std::int64_t seconds;
+  std::size_t length;
+};
+
+constexpr std::size_t tai64n_length = 25;  // '@', 16 hex digits of seconds, 8 of nanoseconds
+
+std::optional<unsigned> hex_digit(char c) {
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+  return std::nullopt;
+}
+
+std::optional<Stamp> tai64n(std::string_view line) {
+  if (line.size() < tai64n_length || line[0] != '@') return std::nullopt;
   std::uint64_t label = 0;
-  for (std::size_t i = 1; i <= 16; ++i) {
-    const char c = line[i];
-    unsigned nibble;
-    if (c >= '0' && c <= '9') nibble = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') nibble = static_cast<unsigned>(c - 'a' + 10);
-    else return std::nullopt;
-    label = label * 16 + nibble;
+  for (std::size_t i = 1; i < tai64n_length; ++i) {
+    const std::optional<unsigned> nibble = hex_digit(line[i]);
+    if (!nibble) return std::nullopt;
+    if (i <= 16) label = label * 16 + *nibble;
   }
   if (label < tai64_unix_epoch) return std::nullopt;
-  return static_cast<std::int64_t>(label - tai64_unix_epoch);
+  return Stamp{static_cast<std::int64_t>(label - tai64_unix_epoch), tai64n_length};
 }
 
 // HH:MM:SS at text[at] into tm.
@@ -59,35 +69,52 @@ std::optional<std::int64_t> local_seconds(std::tm tm) {
   return static_cast<std::int64_t>(t);
 }
 
-// "+01:00", "-0530", "Z" at text[at]: the offset east of UTC in seconds; nothing when absent.
-std::optional<std::int64_t> zone_offset(std::string_view text, std::size_t at) {
-  if (char_at(text, at, 'Z')) return 0;
+struct Zone {
+  std::int64_t offset;  // east of UTC, in seconds
+  std::size_t length;
+};
+
+// "+01:00", "-0530", "Z" at text[at]; nothing when absent.
+std::optional<Zone> zone_offset(std::string_view text, std::size_t at) {
+  if (char_at(text, at, 'Z')) return Zone{0, 1};
   if (!char_at(text, at, '+') && !char_at(text, at, '-')) return std::nullopt;
   const std::optional<int> h = digits(text, at + 1, 2);
-  const std::size_t minutes_at = char_at(text, at + 3, ':') ? at + 4 : at + 3;
-  const std::optional<int> m = digits(text, minutes_at, 2);
+  const bool colon = char_at(text, at + 3, ':');
+  const std::optional<int> m = digits(text, colon ? at + 4 : at + 3, 2);
   if (!h || !m) return std::nullopt;
   const std::int64_t offset = (*h * 60 + *m) * 60;
-  return text[at] == '-' ? -offset : offset;
+  return Zone{text[at] == '-' ? -offset : offset, colon ? 6U : 5U};
 }
 
-std::optional<std::int64_t> rfc3339(std::string_view line) {
+// The end of the seconds' fraction (".123456" or ",123") that may follow text[at].
+std::size_t after_fraction(std::string_view text, std::size_t at) {
+  if (!char_at(text, at, '.') && !char_at(text, at, ',')) return at;
+  for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9';) ++at;
+  return at;
+}
+
+// RFC 3339 with 'T' or ' ', local time when it has no zone; svlogd -tt's '_' is always UTC.
+std::optional<Stamp> rfc3339(std::string_view line) {
   const std::optional<int> year = digits(line, 0, 4), month = digits(line, 5, 2),
                            day = digits(line, 8, 2);
   if (!year || !month || !day || !char_at(line, 4, '-') || !char_at(line, 7, '-')) return std::nullopt;
-  if (!char_at(line, 10, 'T') && !char_at(line, 10, ' ')) return std::nullopt;
+  const bool svlogd = char_at(line, 10, '_');
+  if (!svlogd && !char_at(line, 10, 'T') && !char_at(line, 10, ' ')) return std::nullopt;
   if (*month < 1 || *month > 12 || *day < 1 || *day > 31) return std::nullopt;
   std::tm tm{};
   if (!clock_time(line, 11, tm)) return std::nullopt;
   tm.tm_year = *year - 1900;
   tm.tm_mon = *month - 1;
   tm.tm_mday = *day;
-  std::size_t at = 19;
-  if (char_at(line, at, '.') || char_at(line, at, ','))
-    for (++at; at < line.size() && line[at] >= '0' && line[at] <= '9';) ++at;
-  const std::optional<std::int64_t> offset = zone_offset(line, at);
-  if (!offset) return local_seconds(tm);
-  return static_cast<std::int64_t>(::timegm(&tm)) - *offset;
+  const std::size_t at = after_fraction(line, 19);
+  if (svlogd) return Stamp{static_cast<std::int64_t>(::timegm(&tm)), at};
+  const std::optional<Zone> zone = zone_offset(line, at);
+  if (!zone) {
+    const std::optional<std::int64_t> seconds = local_seconds(tm);
+    if (!seconds) return std::nullopt;
+    return Stamp{*seconds, at};
+  }
+  return Stamp{static_cast<std::int64_t>(::timegm(&tm)) - zone->offset, at + zone->length};
 }
 
 std::optional<int> month_number(std::string_view name) {
@@ -98,7 +125,9 @@ std::optional<int> month_number(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> bsd_syslog(std::string_view line, std::int64_t now) {
+constexpr std::size_t bsd_syslog_length = 15;  // "Jan  5 12:00:00"
+
+std::optional<Stamp> bsd_syslog(std::string_view line, std::int64_t now) {
   const std::optional<int> month = month_number(line.substr(0, 3));
   if (!month || !char_at(line, 3, ' ')) return std::nullopt;
   const std::optional<int> day = char_at(line, 4, ' ') ? digits(line, 5, 1) : digits(line, 4, 2);
@@ -116,15 +145,28 @@ std::optional<std::int64_t> bsd_syslog(std::string_view line, std::int64_t now) 
     tm.tm_year -= 1;
     seconds = local_seconds(tm);
   }
-  return seconds;
+  if (!seconds) return std::nullopt;
+  return Stamp{*seconds, bsd_syslog_length};
+}
+
+std::optional<Stamp> stamp(std::string_view line, std::int64_t now) {
+  if (line.starts_with('@')) return tai64n(line);
+  if (std::optional<Stamp> found = rfc3339(line)) return found;
+  return bsd_syslog(line, now);
 }
 
 }  // namespace
 
 std::optional<std::int64_t> line_timestamp(std::string_view line, std::int64_t now) {
-  if (line.starts_with('@')) return tai64n(line);
-  if (std::optional<std::int64_t> seconds = rfc3339(line)) return seconds;
-  return bsd_syslog(line, now);
+  const std::optional<Stamp> found = stamp(line, now);
+  if (!found) return std::nullopt;
+  return found->seconds;
+}
+
+std::size_t timestamp_length(std::string_view line) {
+  // The length does not depend on the year a syslog stamp is given.
+  const std::optional<Stamp> found = stamp(line, 0);
+  return found ? found->length : 0;
 }
 
 }  // namespace ucspi

@@ -3,6 +3,7 @@
 // while), truncation (also truncation followed by more writing than was read), restarts from a
 // saved position (also after a rotation or truncation while stopped), and overlong lines.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -34,6 +35,7 @@ struct Watch {
   std::vector<std::string> lines;
   std::vector<std::string> notices;
   std::vector<FilePosition> after;
+  std::vector<bool> catching_up;  // of each line
   LogFollower follower;
 
   Watch(const std::string& path, const std::optional<FilePosition>& resume = std::nullopt)
@@ -45,18 +47,23 @@ struct Watch {
     follower.poll([this](std::string_view line, const FilePosition& position) {
       lines.emplace_back(line);
       after.push_back(position);
+      catching_up.push_back(follower.catching_up());
     });
     return {lines.begin() + static_cast<std::ptrdiff_t>(before), lines.end()};
   }
 
-  bool noticed(const std::string& part) const {
+  bool noticed(const std::string& part) const { return times_noticed(part) > 0; }
+
+  std::size_t times_noticed(const std::string& part) const {
+    std::size_t times = 0;
     for (const std::string& text : notices)
-      if (text.find(part) != std::string::npos) return true;
-    return false;
+      if (text.find(part) != std::string::npos) ++times;
+    return times;
   }
 };
 
 using Lines = std::vector<std::string>;
+using Flags = std::vector<bool>;
 
 // A run that reads line (written after it started) and stops: where it stopped.
 FilePosition first_run(const std::string& log, const std::string& line) {
@@ -186,10 +193,15 @@ TEST_CASE("a restart finishes a file rotated while stopped, then reads the new o
   Watch again(log, saved);
   CHECK(again.noticed("was rotated while relay-watch was not running: finishing " +
                       dir.path() + "/mail.log-20240105 first"));
-  Lines all = again.poll();
-  const Lines second = again.poll();
-  all.insert(all.end(), second.begin(), second.end());
-  CHECK(all == Lines{"2", "3"});
+  CHECK(again.noticed("if it was rotated more than once, is not read"));
+  again.poll();
+  again.poll();
+  CHECK(again.lines == Lines{"2", "3"});
+  // The old file is resumed where it stopped; the new one was written unseen, up to its end.
+  CHECK(again.catching_up == Flags{false, true});
+  append(log, "4\n");
+  CHECK(again.poll() == Lines{"4"});
+  CHECK(again.catching_up.back() == false);
 }
 
 TEST_CASE("a restart after the old file is gone reads the new one whole, and says so",
@@ -229,4 +241,64 @@ TEST_CASE("an overlong line is skipped whole, also across a restart", "[relay-wa
   Watch restarted(log, inside);  // the saved offset is inside the long line
   CHECK(watch.poll() == Lines{"ok"});
   CHECK(restarted.poll() == Lines{"ok"});
+}
+
+TEST_CASE("a new file that cannot be read is told once, the old one left only for a readable one",
+          "[relay-watch][follower]") {
+  const TempDir dir;
+  const std::string log = dir / "mail.log";
+  Watch watch(log);
+  append(log, "1\nunfinished");
+  CHECK(watch.poll() == Lines{"1"});
+  REQUIRE(std::rename(log.c_str(), (dir / "mail.log.1").c_str()) == 0);
+  REQUIRE(::mkdir(log.c_str(), 0755) == 0);  // a slip of the admin's, say
+  for (int i = 0; i < 3; ++i) CHECK(watch.poll().empty());
+  CHECK(watch.times_noticed("unable to read " + log + ": not a regular file") == 1);
+  CHECK_FALSE(watch.noticed("unfinished"));
+  REQUIRE(::rmdir(log.c_str()) == 0);
+  append(log, "2\n");
+  CHECK(watch.poll() == Lines{"2"});
+  CHECK(watch.poll().empty());
+  CHECK(watch.times_noticed("skipped the unfinished last line") == 1);
+}
+
+TEST_CASE("a restart that finds its file under another device number goes on where it stopped",
+          "[relay-watch][follower]") {
+  const TempDir dir;
+  const std::string log = dir / "mail.log";
+  FilePosition saved = first_run(log, "1");
+  saved.device += 1;  // a reboot that numbered the disks anew
+  append(log, "2\n");
+  Watch again(log, saved);
+  CHECK(again.poll() == Lines{"2"});
+  CHECK(again.notices.empty());
+  CHECK(again.catching_up == Flags{false});
+}
+
+TEST_CASE("lines of a file read from its start after a restart are caught up on, up to its end",
+          "[relay-watch][follower]") {
+  const TempDir dir;
+  const std::string log = dir / "mail.log";
+  const FilePosition saved = first_run(log, "1 aaaa");
+  truncate_to_empty(log);
+  append(log, "2 bbbb\n3 cccc\n");
+  Watch again(log, saved);
+  CHECK(again.poll() == Lines{"2 bbbb", "3 cccc"});
+  CHECK(again.catching_up == Flags{true, true});
+  CHECK_FALSE(again.follower.catching_up());
+  append(log, "4\n");  // written while it looks
+  CHECK(again.poll() == Lines{"4"});
+  CHECK(again.catching_up == Flags{true, true, false});
+}
+
+TEST_CASE("following a file seen being written catches up on nothing", "[relay-watch][follower]") {
+  const TempDir dir;
+  const std::string log = dir / "mail.log";
+  Watch watch(log);  // not there yet: new when it appears
+  append(log, "1\n");
+  CHECK(watch.poll() == Lines{"1"});
+  truncate_to_empty(log);
+  append(log, "2\n");
+  CHECK(watch.poll() == Lines{"2"});
+  CHECK(watch.catching_up == Flags{false, false});
 }

@@ -14,10 +14,13 @@ using namespace ucspi;
 
 namespace {
 
-std::optional<std::string> text(std::optional<std::string_view> found) {
-  if (!found) return std::nullopt;
-  return std::string(*found);
+std::optional<std::string> text(std::optional<LoginLine> found) {
+  if (!found || !found->doubt.empty()) return std::nullopt;
+  return std::string(found->address);
 }
+
+// Whether the line is a login whose address cannot be trusted.
+bool doubted(std::optional<LoginLine> found) { return found && !found->doubt.empty(); }
 
 std::optional<std::string> dovecot(std::string_view line) { return text(dovecot_login(line)); }
 std::optional<std::string> courier(std::string_view line) { return text(courier_login(line)); }
@@ -81,12 +84,12 @@ TEST_CASE("dovecot failed logins give nothing", "[relay-watch][patterns]") {
 }
 
 TEST_CASE("dovecot user names cannot inject an address", "[relay-watch][patterns]") {
-  // Success with a crafted name (auth_username_chars emptied): the real rip comes after it.
-  CHECK(dovecot("Nov 30 07:34:56 pop3-login: Info: Login: user=<x>, method=plain, rip=6.6.6.6, "
-                "lip=1.1.1.1, session=<y>, method=PLAIN, rip=127.0.0.9, lip=127.0.0.1, "
-                "mpid=20, session=<2BIlcnlhTKh/AAAJ>") == "127.0.0.9");
-  CHECK(dovecot("Jan  5 09:00:01 mail dovecot: pop3-login: Login: user=<x, rip=6.6.6.6>, "
-                "method=PLAIN, rip=192.0.2.30, lip=192.0.2.1, mpid=5") == "192.0.2.30");
+  // Success with a crafted name (auth_username_chars emptied): rip= twice is a doubt.
+  CHECK(doubted(dovecot_login("Nov 30 07:34:56 pop3-login: Info: Login: user=<x>, method=plain, "
+                              "rip=6.6.6.6, lip=1.1.1.1, session=<y>, method=PLAIN, "
+                              "rip=127.0.0.9, lip=127.0.0.1, mpid=20, session=<2BIlcnlhTKh/AAAJ>")));
+  CHECK(doubted(dovecot_login("Jan  5 09:00:01 mail dovecot: pop3-login: Login: user=<x, "
+                              "rip=6.6.6.6>, method=PLAIN, rip=192.0.2.30, lip=192.0.2.1, mpid=5")));
   // A failure whose user name quotes a whole success line.
   CHECK_FALSE(dovecot("Nov 30 07:34:56 pop3-login: Info: Disconnected: Connection closed (auth "
                       "failed, 1 attempts in 2 secs): user=<pop3-login: Info: Login: user=<x>, "
@@ -132,8 +135,70 @@ TEST_CASE("courier failures, logouts and injections give nothing", "[relay-watch
     INFO(line);
     CHECK_FALSE(courier(line));
   }
-  CHECK(courier("Apr 15 06:54:50 bovo pop3d: LOGIN, user=x, ip=[6.6.6.6], ip=[192.0.2.53], "
-                "port=[1060]") == "192.0.2.53");
+  CHECK(doubted(courier_login("Apr 15 06:54:50 bovo pop3d: LOGIN, user=x, ip=[6.6.6.6], "
+                              "ip=[192.0.2.53], port=[1060]")));
+}
+
+TEST_CASE("a line that starts with a user name has no tag", "[relay-watch][patterns]") {
+  // Dovecot's own log (log_path): a mail process' lines start with "imap(USER)<PID><SESSION>".
+  for (const char* line : {
+           "Nov 30 08:40:00 imap(x imap-login: Login: user=<y>, rip=6.6.6.6, lip=1)<12><abc>: "
+           "Info: Logged out in=0 out=0",
+           "Nov 30 08:40:00 imap(x) imap-login: Login: user=<y>, rip=6.6.6.6, lip=1)<12><abc>: "
+           "Info: Logged out",
+           "Nov 30 08:40:00 pop3(x pop3-login: Info: Login: user=<y>, rip=6.6.6.6, lip=1): Info: "
+           "Disconnected",
+           "2024-01-05 09:00:01 imap(x imap-login: Login: user=<y>, rip=6.6.6.6, lip=1): Info: x",
+           "@4000000065a1b2c30a1b2c3d imap(x imap-login: Login: user=<y>, rip=6.6.6.6, lip=1): x",
+           "imap(x imap-login: Login: user=<y>, rip=6.6.6.6, lip=1): Info: Logged out",
+           "Nov 30 08:40:00 mail x imap-login: Login: user=<y>, rip=6.6.6.6, lip=1",
+       }) {
+    INFO(line);
+    CHECK_FALSE(dovecot_login(line));
+  }
+  for (const char* line : {
+           "Nov 30 08:40:00 imap(x pop3d: LOGIN, user=y, ip=[6.6.6.6], port=[1])<12><abc>: Info: "
+           "Logged out",
+           "Nov 30 08:40:00 imap(x) pop3d: LOGIN, user=y, ip=[6.6.6.6], port=[1]): Info: x",
+           "Nov 30 08:40:00 imap(x vpopmail[1]: vchkpw-pop3: (PLAIN) login success y@e.com:6.6.6.6",
+       }) {
+    INFO(line);
+    CHECK_FALSE(courier_login(line));
+    CHECK_FALSE(vchkpw_login(line));
+    CHECK_FALSE(LoginMatcher(LogFormat::all).address(line));
+  }
+  // The same prefixes with a real tag still are logins, with and without a host.
+  CHECK(courier("@4000000065a1b2c30a1b2c3d pop3d: LOGIN, user=y, ip=[192.0.2.54]") == "192.0.2.54");
+  CHECK(courier("2024-01-05_09:00:01.12345 pop3d: LOGIN, user=y, ip=[192.0.2.55]") == "192.0.2.55");
+  CHECK(courier("pop3d: LOGIN, user=y, ip=[192.0.2.56]") == "192.0.2.56");
+  CHECK(dovecot("2024-01-05T09:00:01Z mail-1.example.org imap-login: Login: user=<y>, "
+                "method=PLAIN, rip=192.0.2.57, lip=1, session=<s>") == "192.0.2.57");
+}
+
+TEST_CASE("dovecot logins without a real rip are doubts, never logins", "[relay-watch][patterns]") {
+  // Dovecot leaves out empty fields: a login over a UNIX socket has no rip= of its own.
+  for (const char* line : {
+           "Nov 30 08:40:00 imap-login: Info: Login: user=<a, rip=6.6.6.6,>, method=PLAIN, "
+           "lip=1, mpid=2, session=<s>",
+           "Nov 30 08:40:00 imap-login: Info: Login: user=<a>, rip=6.6.6.6, x>, method=PLAIN, "
+           "lip=1, mpid=2, session=<s>",
+           "Nov 30 08:40:00 imap-login: Info: Login: user=<a>, rip=6.6.6.6, session=<x>, "
+           "method=PLAIN, lip=1, mpid=2, session=<s>",
+           "Nov 30 08:40:00 imap-login: Info: Login: user=<a>, rip=6.6.6.6, x=<y>, method=PLAIN, "
+           "lip=1, mpid=2, session=<s>",
+           "Nov 30 08:40:00 imap-login: Info: Login: user=<a<b>, method=PLAIN, rip=192.0.2.58, "
+           "session=<s>",
+       }) {
+    INFO(line);
+    CHECK(doubted(dovecot_login(line)));
+    CHECK_FALSE(LoginMatcher(LogFormat::all).address(line));
+    CHECK_FALSE(LoginMatcher(LogFormat::all).match(line).doubt.empty());
+  }
+  // Without any rip= the line is no login at all, still never an address.
+  CHECK_FALSE(dovecot("Nov 30 08:40:00 imap-login: Info: Login: user=<a>, method=PLAIN, lip=1"));
+  // Dovecot before 2.1 writes no session=<>.
+  CHECK(dovecot("Jan  5 09:00:01 mail dovecot: pop3-login: Login: user=<joe>, method=PLAIN, "
+                "rip=192.0.2.59, lip=192.0.2.1") == "192.0.2.59");
 }
 
 TEST_CASE("vchkpw logins give the address after the domain", "[relay-watch][patterns]") {
@@ -218,6 +283,16 @@ TEST_CASE("a regular expression gives its first group", "[relay-watch][patterns]
   // A line as long as the follower hands over does not exhaust the stack.
   const LoginMatcher greedy(std::make_unique<LoginRegex>("^(.*)x$"));
   CHECK(greedy.address(std::string(65535, 'a') + "x")->size() == 65535u);
+}
+
+TEST_CASE("the man page's UW imapd pattern is anchored on the left", "[relay-watch][patterns]") {
+  const LoginMatcher uw(std::make_unique<LoginRegex>(
+      "^[A-Z][a-z]{2} +[0-9]+ [0-9:]{8} [^ ]+ imapd\\[[0-9]+\\]: Login user=[^ ]+ "
+      "host=.*\\[([0-9.]+)\\]$"));
+  CHECK(uw.address("Apr  3 16:15:33 h imapd[22]: Login user=fogle host=x [192.0.2.92]") ==
+        "192.0.2.92");
+  CHECK_FALSE(uw.address("Apr  3 16:15:33 h other[9]: said x imapd[1]: Login user=a host=b "
+                         "[6.6.6.6]"));
 }
 
 TEST_CASE("a bad regular expression is refused with the reason", "[relay-watch][patterns]") {

@@ -43,6 +43,24 @@ TEST_CASE("line timestamps in multilog, RFC 3339 and syslog form", "[relay-watch
   CHECK(line_timestamp("Jan 15 09:00:01 pop3-login: Info: x", march) == local(2024, 1, 15, 9, 0, 1));
 }
 
+TEST_CASE("svlogd -tt stamps are UTC", "[relay-watch][time]") {
+  const std::int64_t march = local(2024, 3, 1, 12, 0, 0);
+  CHECK(line_timestamp("2024-01-05_08:00:01.12345 pop3d: LOGIN, user=x", march) == 1704441601);
+  CHECK(line_timestamp("2024-01-05_08:00:01 pop3d: x", march) == 1704441601);
+}
+
+TEST_CASE("a timestamp's length ends where the tag may start", "[relay-watch][time]") {
+  CHECK(timestamp_length("@4000000065a1b2c30a1b2c3d pop3d: x") == 25u);
+  CHECK(timestamp_length("@4000000065a1b2c30a1b2czz pop3d: x") == 0u);
+  CHECK(timestamp_length("2024-01-05T09:00:01.123456+01:00 mail dovecot: x") == 32u);
+  CHECK(timestamp_length("2024-01-05T03:30:01-0430 mail dovecot: x") == 24u);
+  CHECK(timestamp_length("2024-01-05T08:00:01Z mail dovecot: x") == 20u);
+  CHECK(timestamp_length("2024-01-05 09:00:01 pop3-login: x") == 19u);
+  CHECK(timestamp_length("2024-01-05_08:00:01.12345 pop3d: x") == 25u);
+  CHECK(timestamp_length("Jan  5 09:00:01 mail dovecot: x") == 15u);
+  CHECK(timestamp_length("imap(x Jan  5 09:00:01 mail dovecot: x") == 0u);
+}
+
 TEST_CASE("a syslog stamp without a year is never taken for the future", "[relay-watch][time]") {
   const std::int64_t new_year = local(2024, 1, 1, 0, 0, 30);
   CHECK(line_timestamp("Dec 31 23:59:59 mail dovecot: x", new_year) == local(2023, 12, 31, 23, 59, 59));

@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <new>
 #include <string_view>
 
 #include "rules/base/ip_address.h"
+#include "rules/base/read_regular_file.h"
 #include "rules/event/callback_guard.h"
 #include "tcpserver/dns_packet.h"
 #include "tcpserver/socket_address.h"
@@ -77,12 +77,17 @@ std::vector<sockaddr_storage> dnscache_servers() {
   return out;
 }
 
+// Read without iostreams: <fstream> links libstdc++'s locale machinery into the static
+// tcpserver, half a megabyte of address space that softlimit -m counts (BENCHMARKS.md).
 std::vector<sockaddr_storage> resolv_conf_servers() {
   std::vector<sockaddr_storage> out;
-  std::ifstream in("/etc/resolv.conf");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view rest = line;
+  std::string text;
+  if (!read_regular_file("/etc/resolv.conf", text).empty()) return out;
+  std::string_view lines = text;
+  while (!lines.empty()) {
+    const std::size_t nl = lines.find('\n');
+    std::string_view rest = lines.substr(0, nl);
+    lines.remove_prefix(nl == std::string_view::npos ? lines.size() : nl + 1);
     if (!rest.starts_with("nameserver")) continue;
     rest.remove_prefix(10);
     const std::size_t start = rest.find_first_not_of(" \t");

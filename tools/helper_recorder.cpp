@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rules/base/error_str.h"
+#include "rules/base/sibling_program.h"
 #include "rules/base/unique_fd.h"
 #include "rules/base/write_all.h"
 
@@ -110,6 +111,17 @@ std::unique_ptr<RoamingAdmin> make_helper_recorder(std::string path, std::string
                                                    const StoreSpec& spec) {
   std::string store = std::string(store_kind_name(spec.kind)) + ":" + spec.path;
   return std::make_unique<HelperRecorder>(std::move(path), std::move(program), std::move(store));
+}
+
+std::string helper_path(const std::string& program) {
+  const std::optional<std::string> found = sibling_program(program);
+  if (!found) throw StoreError("unable to find " + program + ": cannot read /proc/self/exe");
+  return *found;
+}
+
+std::unique_ptr<RoamingAdmin> open_recorder(StoreWriter writer, const StoreSpec& spec) {
+  if (writer.admin) return std::move(writer.admin);
+  return make_helper_recorder(helper_path(writer.program), writer.program, spec);
 }
 
 }  // namespace ucspi

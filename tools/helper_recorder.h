@@ -10,6 +10,7 @@
 #include <string>
 
 #include "rules/roaming/roaming_store.h"
+#include "rules/roaming/store_factory.h"
 #include "rules/roaming/store_spec.h"
 
 namespace ucspi {
@@ -19,5 +20,13 @@ namespace ucspi {
 // go to stderr as they are. list() and expire() throw StoreError: relay-allow only records.
 std::unique_ptr<RoamingAdmin> make_helper_recorder(std::string path, std::string program,
                                                    const StoreSpec& spec);
+
+// program's path beside this program's (the helpers are installed together); throws
+// StoreError when /proc/self/exe cannot be read.
+std::string helper_path(const std::string& program);
+
+// What records a login into spec's store, for relay-allow and relay-watch: the store itself
+// when it can be written in process (writer.admin), else its program in a child.
+std::unique_ptr<RoamingAdmin> open_recorder(StoreWriter writer, const StoreSpec& spec);
 
 }  // namespace ucspi

@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "rules/base/error_str.h"
-#include "rules/base/sibling_program.h"
 #include "rules/roaming/store_factory.h"
 #include "tools/helper_recorder.h"
 
@@ -17,17 +16,10 @@ LocalToolStores::LocalToolStores(std::string tool, int argc, char** argv)
 
 std::unique_ptr<RoamingAdmin> LocalToolStores::open_admin(const StoreSpec& spec) {
   StoreWriter writer = open_store_writer(spec);
-  if (writer.admin) return std::move(writer.admin);
   // relay-allow runs the login after recording: the helper records in a child, so that the
   // login never depends on it (helper_recorder.h).
-  if (tool_ == "allow") return make_helper_recorder(helper_path(writer.program), writer.program, spec);
+  if (writer.admin || tool_ == "allow") return open_recorder(std::move(writer), spec);
   hand_over(writer.program);
-}
-
-std::string LocalToolStores::helper_path(const std::string& program) {
-  const std::optional<std::string> found = sibling_program(program);
-  if (!found) throw StoreError("unable to find " + program + ": cannot read /proc/self/exe");
-  return *found;
 }
 
 void LocalToolStores::hand_over(const std::string& program) const {

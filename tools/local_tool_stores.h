@@ -24,8 +24,6 @@ class LocalToolStores final : public ToolStores {
   // environment. Returns only by throwing StoreError (the exec failed), which the tool
   // reports like any store failure: relay-allow still runs the login's program.
   [[noreturn]] void hand_over(const std::string& program) const;
-  // program's path beside this program's; throws StoreError.
-  static std::string helper_path(const std::string& program);
 
   std::string tool_;
   std::vector<std::string> args_;

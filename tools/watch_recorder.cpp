@@ -4,8 +4,6 @@
 
 #include "rules/base/ip_address.h"
 #include "rules/base/messages.h"
-#include "rules/base/sibling_program.h"
-#include "rules/roaming/store_factory.h"
 #include "tools/helper_recorder.h"
 
 namespace ucspi {
@@ -25,15 +23,8 @@ LoginStamp stamp_login(std::optional<std::int64_t> line_time, std::int64_t now, 
 
 void LoginRecorder::open() {
   StoreWriter writer = open_store_writer(spec_);
-  if (writer.admin) {
-    admin_ = std::move(writer.admin);
-    stamps_now_ = false;
-    return;
-  }
-  const std::optional<std::string> path = sibling_program(writer.program);
-  if (!path) throw StoreError("unable to find " + writer.program + ": cannot read /proc/self/exe");
-  admin_ = make_helper_recorder(*path, writer.program, spec_);
-  stamps_now_ = true;
+  stamps_now_ = !writer.admin;  // the helper (relay-mysql allow) takes its own clock
+  admin_ = open_recorder(std::move(writer), spec_);
 }
 
 void LoginRecorder::record(const std::string& address, std::optional<std::int64_t> line_time,

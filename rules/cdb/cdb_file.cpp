@@ -60,10 +60,12 @@ int CdbReader::open(const char* path, CdbMapping mapping) {
   struct stat st {};
   if (fstat(fd.get(), &st) == -1) return errno;
   if (S_ISDIR(st.st_mode)) return EISDIR;
-  // tinycdb rejects files shorter than the 2048-byte header with EPROTO, and mmap fails on
-  // anything that is not a regular file; either way the caller drops the connection.
+  // mmap fails on anything that is not a regular file; the caller drops the connection.
   if (!S_ISREG(st.st_mode)) return EPROTO;
-  if (mapping == CdbMapping::private_copy && st.st_size >= 2048) {
+  // Copied whatever its size: a file cut short by a writer (`cat new > rules.cdb`) may have
+  // grown past the 2048-byte header by the time tinycdb looks, and mapping it then would let
+  // the next rewrite fault this reader. tinycdb rejects a short copy with EPROTO.
+  if (mapping == CdbMapping::private_copy) {
     UniqueFd copy;
     if (const int err = copy_to_memory(fd.get(), st, copy); err != 0) return err;
     fd = std::move(copy);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """-h, -p and the local PTR lookup against djb's tcpserver, with a scripted DNS server on
-127.0.0.1:53 (UDP) named by DNSCACHEIP, as djb's resolver and ours both honour it.
+127.55.0.1:53 (UDP and TCP) named by DNSCACHEIP, as djb's resolver and ours both honour it.
 
     dns_diff.py --ours BIN --reference BIN
 
@@ -9,11 +9,12 @@ with a configurable address; then, as a hostile or merely unusual server would, 
 chains (RFC 2317), CNAME loops, several PTRs, 10 KB answers over TCP and TCP answers dripped a
 few bytes at a time; and with hostile packets: answers cut short without TC, replies without
 QR, owners that point nowhere, rdlengths past the end, 983 and 984 chained pointers, UDP replies
-over 512 bytes. Both tcpservers (-v -1 -R, DNSCACHEIP=127.0.0.1) must show the child the
+over 512 bytes. Both tcpservers (-v -1 -R, DNSCACHEIP=127.55.0.1) must show the child the
 same TCPLOCALHOST / TCPREMOTEHOST and log the same ok line, and no log line of either may hold
 a raw control byte. Then ours alone: a client whose PTR answer drips, or never comes, holds up
-no other client. No query ever leaves loopback. Needs root (port 53). Prints "N passed, N
-failed".
+no other client. No query ever leaves loopback. Needs root (port 53). The server's address
+is its own: the other tests' tcpservers send stray lookups to 127.0.0.1, so this one runs
+beside them. Prints "N passed, N failed".
 """
 import os
 import socket
@@ -31,6 +32,9 @@ from checks import Checks  # noqa: E402
 from scripted_dns import (RCODE_NXDOMAIN, TC, TYPE_A, TYPE_CNAME, TYPE_PTR,  # noqa: E402
                           ScriptedDns, encode_labels, encode_name, response)
 
+DNS_IP = "127.55.0.1"
+DNS_ENV = {"DNSCACHEIP": DNS_IP}
+
 
 class FakeDns(ScriptedDns):
     """ptr: name for 1.0.0.127.in-addr.arpa, as text or as raw wire labels (a list of bytes);
@@ -39,7 +43,7 @@ class FakeDns(ScriptedDns):
 
     def __init__(self, ptr, a, how=""):
         self.ptr, self.a, self.how = ptr, a, how
-        super().__init__("127.0.0.1")
+        super().__init__(DNS_IP)
 
     def answer_tcp(self, name, qtype, packet, question):
         return self.whole_answer(name, qtype, packet, question)
@@ -79,7 +83,7 @@ class ZoneDns(ScriptedDns):
 
     def __init__(self, table, tcp=(), drip=None, silent=()):
         self.table, self.tcp_names, self.drip, self.silent = table, tcp, drip, silent
-        super().__init__("127.0.0.1")
+        super().__init__(DNS_IP)
 
     def whole(self, name, qtype, packet, question, flags=0):
         if name in self.silent:
@@ -166,7 +170,7 @@ class PacketDns(ScriptedDns):
 
     def __init__(self, udp, tcp=None):
         self.udp, self.tcp_reply, self.n = udp, tcp, 0
-        super().__init__("127.0.0.1")
+        super().__init__(DNS_IP)
 
     def answer(self, name, qtype, packet, question):
         self.n += 1
@@ -303,7 +307,7 @@ SCENARIOS = [
 
 def seen(binary, flags, workdir):
     """What the child saw of the host names, and the ok line that logs them."""
-    return serve_one_client(binary, ["-v", "-R", *flags], CHILD, workdir)
+    return serve_one_client(binary, ["-v", "-R", *flags], CHILD, workdir, env=DNS_ENV)
 
 
 def compare(checks, title, make_dns, flags, ours_bin, reference_bin, work):
@@ -340,7 +344,8 @@ def check_no_stall(checks, ours, work, title, first_table, first_name, **how):
         c.close()
         first["out"], first["after"] = c.text(), time.monotonic() - started
 
-    server = run.start(["-v", "-R", "-h", "-l", "NAME"], lookups=False, program=CHILD)
+    server = run.start(["-v", "-R", "-h", "-l", "NAME"], lookups=False, program=CHILD,
+                       env=DNS_ENV)
     t = threading.Thread(target=fetch_first, daemon=True)
     try:
         started = time.monotonic()

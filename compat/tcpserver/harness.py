@@ -360,12 +360,12 @@ def raw_bytes_in_log(server):
             if any(b < 32 or b >= 127 for b in line)]
 
 
-def serve_one_client(binary, opts, program, workdir):
-    """tcpserver with exactly `opts` (no lookups switched off), one client read to EOF:
-    (what the client read, the masked ok lines, the log lines holding a raw control or
-    non-ASCII byte), all that the DNS and ident tests compare."""
+def serve_one_client(binary, opts, program, workdir, env=None):
+    """tcpserver with exactly `opts` (no lookups switched off) and `env` added to the
+    harness's, one client read to EOF: (what the client read, the masked ok lines, the log
+    lines holding a raw control or non-ASCII byte), all that the DNS and ident tests compare."""
     run = Run(None, binary, None, workdir)  # impl and refdir: only scenarios ask for them
-    server = run.start(opts, lookups=False, program=program)
+    server = run.start(opts, lookups=False, program=program, env=env)
     text = ""
     try:
         if server.port is not None:

@@ -49,25 +49,54 @@ cmake --build "$build" --target fuzz -j"$(nproc)"
 targets=$(cd "$top/tests/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
 [ -n "$targets" ] || die "no fuzz targets in $top/tests/fuzz"
 mkdir -p "$build/fuzz-logs"
-failed=""
-for target in $targets; do
-  program=$build/bin/$target
-  [ -x "$program" ] || die "$program was not built"
+
+# One target for SECONDS from a copy of its corpus; its output goes to its log.
+fuzz_one() {
+  target=$1
   corpus=$work/corpus/$target
   artifacts=$build/fuzz-artifacts/$target
   mkdir -p "$corpus" "$artifacts"
   [ -d "$top/tests/fuzz/corpus/$target" ] && cp "$top/tests/fuzz/corpus/$target"/* "$corpus"/
+  exec "$build/bin/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" "$corpus" > "$build/fuzz-logs/$target.log" 2>&1
+}
+
+# Reports how one finished target went; adds it to $failed when it failed.
+report() {
+  target=$1
+  status=$2
   log=$build/fuzz-logs/$target.log
-  echo "run-fuzz: $target for ${seconds}s"
-  if "$program" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-       -artifact_prefix="$artifacts/" "$corpus" > "$log" 2>&1; then
+  if [ "$status" -eq 0 ]; then
     echo "run-fuzz: $target ok: $(grep -h '^stat::number_of_executed_units' "$log" | sed 's/.*: //') runs," \
-         "corpus $(ls "$corpus" | wc -l) inputs"
+         "corpus $(ls "$work/corpus/$target" | wc -l) inputs"
   else
     tail -n 40 "$log" >&2
-    echo "run-fuzz: $target FAILED: input in $artifacts/, log in $log" >&2
+    echo "run-fuzz: $target FAILED (status $status): input in $build/fuzz-artifacts/$target/, log in $log" >&2
     failed="$failed $target"
   fi
+}
+
+# As many targets at once as there are cores: each is single-threaded.
+cores=$(nproc)
+failed=""
+batch=""
+for target in $targets; do
+  [ -x "$build/bin/$target" ] || die "$build/bin/$target was not built"
+done
+set -- $targets
+while [ $# -gt 0 ]; do
+  batch=""
+  while [ $# -gt 0 ] && [ "$(echo $batch | wc -w)" -lt "$cores" ]; do
+    echo "run-fuzz: $1 for ${seconds}s"
+    fuzz_one "$1" &
+    batch="$batch $1:$!"
+    shift
+  done
+  for entry in $batch; do
+    status=0
+    wait "${entry#*:}" || status=$?
+    report "${entry%%:*}" "$status"
+  done
 done
 [ -z "$failed" ] || die "failed:$failed"
 echo "run-fuzz: all targets ok"

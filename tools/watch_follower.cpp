@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "rules/base/error_str.h"
+#include "rules/base/read_regular_file.h"
 #include "rules/roaming/atomic_file.h"
 
 namespace ucspi {
@@ -75,20 +76,6 @@ std::uint64_t start_of_last_line(int fd) {
 }
 
 // A regular file opened for reading, or the reason it cannot be.
-UniqueFd open_regular(const std::string& path, std::string& problem) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) {
-    problem = error_str(errno);
-    return fd;
-  }
-  const std::optional<struct stat> st = stat_of(fd.get());
-  if (!st || !S_ISREG(st->st_mode)) {
-    problem = "not a regular file";
-    return UniqueFd();
-  }
-  return fd;
-}
-
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
@@ -104,7 +91,7 @@ LogFollower::LogFollower(std::string path, const std::optional<FilePosition>& re
     return;
   }
   std::string problem;
-  UniqueFd fd = open_regular(path_, problem);
+  UniqueFd fd = open_regular_file(path_, problem);
   if (!fd) return;  // it is read from its start when it appears
   const std::uint64_t offset = start_of_last_line(fd.get());
   start(std::move(fd), offset);
@@ -112,14 +99,14 @@ LogFollower::LogFollower(std::string path, const std::optional<FilePosition>& re
 
 void LogFollower::resume_from(const FilePosition& saved) {
   std::string problem;
-  UniqueFd fd = open_regular(path_, problem);
+  UniqueFd fd = open_regular_file(path_, problem);
   const std::optional<struct stat> st = fd ? stat_of(fd.get()) : std::nullopt;
   if (st && same_inode(*st, saved) && holds(fd.get(), saved)) {
     start(std::move(fd), saved.offset);
     return;
   }
   if (const std::optional<std::string> old = rotated_file(saved)) {
-    UniqueFd old_fd = open_regular(*old, problem);
+    UniqueFd old_fd = open_regular_file(*old, problem);
     if (old_fd && holds(old_fd.get(), saved)) {
       notice_("info: " + path_ + " was rotated while relay-watch was not running: finishing " +
               *old + " first, then reading " + path_ + " from its start (a file rotated in "
@@ -168,7 +155,7 @@ void LogFollower::start(UniqueFd fd, std::uint64_t offset) {
 
 UniqueFd LogFollower::open_at_name() {
   std::string problem;
-  UniqueFd fd = open_regular(path_, problem);
+  UniqueFd fd = open_regular_file(path_, problem);
   if (!fd && problem != open_problem_)
     notice_("warning: unable to read " + path_ + ": " + problem + " (waiting for it)");
   open_problem_ = fd ? "" : problem;

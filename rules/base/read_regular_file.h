@@ -4,10 +4,17 @@
 
 #include <string>
 
+#include "rules/base/unique_fd.h"
+
 namespace ucspi {
 
+// Opens path for reading (O_NONBLOCK, close-on-exec) if it is a regular file; otherwise returns
+// no fd and sets problem as read_regular_file describes it.
+UniqueFd open_regular_file(const std::string& path, std::string& problem);
+
 // Fills text with the file's content and returns "", or returns the problem for a message
-// "unable to read PATH: PROBLEM": error_str() of the failure, or "not a regular file".
+// "unable to read PATH: PROBLEM": error_str() of the failure ("is a directory" for one), or
+// "not a regular file".
 std::string read_regular_file(const std::string& path, std::string& text);
 
 }  // namespace ucspi

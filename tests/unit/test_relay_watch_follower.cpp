@@ -253,7 +253,7 @@ TEST_CASE("a new file that cannot be read is told once, the old one left only fo
   REQUIRE(std::rename(log.c_str(), (dir / "mail.log.1").c_str()) == 0);
   REQUIRE(::mkdir(log.c_str(), 0755) == 0);  // a slip of the admin's, say
   for (int i = 0; i < 3; ++i) CHECK(watch.poll().empty());
-  CHECK(watch.times_noticed("unable to read " + log + ": not a regular file") == 1);
+  CHECK(watch.times_noticed("unable to read " + log + ": is a directory") == 1);
   CHECK_FALSE(watch.noticed("unfinished"));
   REQUIRE(::rmdir(log.c_str()) == 0);
   append(log, "2\n");

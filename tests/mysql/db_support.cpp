@@ -53,10 +53,22 @@ std::optional<std::string> query_value(const MysqlConfig& config, const std::str
   return std::string(row[0]);
 }
 
-std::string write_config_file(const MysqlConfig& config) {
+// Appended piece by piece: gcc 12's -Warray-bounds misreads a chain of operator+ on the long
+// directory literal (a false positive, GCC bug 105651).
+std::string unique_temp_path(std::string_view stem) {
   static std::atomic<int> counter{0};
-  std::string path = std::string(UCSPI_MYSQL_TEST_TMP) + "/conf-" + std::to_string(getpid()) +
-                     "-" + std::to_string(counter++);
+  std::string path = UCSPI_MYSQL_TEST_TMP;
+  path += '/';
+  path += stem;
+  path += '-';
+  path += std::to_string(getpid());
+  path += '-';
+  path += std::to_string(counter++);
+  return path;
+}
+
+std::string write_config_file(const MysqlConfig& config) {
+  const std::string path = unique_temp_path("conf");
   std::string text = "database " + config.database + "\ntable " + config.table + "\nuser " +
                      config.user + "\npass " + config.pass + "\n";
   if (config.time) text += "time " + std::to_string(*config.time) + "\n";

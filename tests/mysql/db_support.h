@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mysql/mysql_store.h"
@@ -24,6 +25,10 @@ void exec_sql(const MysqlConfig& config, const std::string& sql);
 void exec_sql(const MysqlConfig& config, const std::vector<std::string>& statements);
 // The first column of the first row, or nullopt (no row, or NULL).
 std::optional<std::string> query_value(const MysqlConfig& config, const std::string& sql);
+
+// A path in the test run's temporary directory that no other test or process uses:
+// DIR/STEM-PID-N.
+std::string unique_temp_path(std::string_view stem);
 
 // Writes `config` as a config file (tags) for the programs; removed when the test run's
 // temporary directory is.

@@ -7,23 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tests/mysql/db_support.h"
 
 namespace ucspi::test {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string temp_path(const std::string& stem) {
-  static std::atomic<int> counter{0};
-  return std::string(UCSPI_MYSQL_TEST_TMP) + "/" + stem + "-" + std::to_string(getpid()) + "-" +
-         std::to_string(counter++);
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -59,7 +54,7 @@ int wait_for(pid_t pid, std::chrono::milliseconds limit) {
 }  // namespace
 
 ProgramResult run_program(const std::vector<std::string>& argv) {
-  const std::string out_path = temp_path("out"), err_path = temp_path("err");
+  const std::string out_path = unique_temp_path("out"), err_path = unique_temp_path("err");
   UniqueFd in(open("/dev/null", O_RDONLY | O_CLOEXEC));
   UniqueFd out(open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   UniqueFd err(open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -81,7 +76,7 @@ ProgramResult run_program(const std::vector<std::string>& argv) {
   return result;
 }
 
-ServeProcess::ServeProcess(const std::string& config_path) : err_path_(temp_path("serve-err")) {
+ServeProcess::ServeProcess(const std::string& config_path) : err_path_(unique_temp_path("serve-err")) {
   int pair[2];
   REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
   socket_.reset(pair[0]);

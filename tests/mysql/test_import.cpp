@@ -63,9 +63,7 @@ TEST_CASE("relay-import reads vpopmail's relay table into a cdb store, rerun wri
       "( '192.168.', NULL )",            // a netblock that always relays
   });
   const std::string source = "mysql:" + write_config_file(config);
-  const std::string cdb = std::string(UCSPI_MYSQL_TEST_TMP) + "/import-" +
-                          std::to_string(::getpid()) + "-" + config.table + ".cdb";
-  ::unlink(cdb.c_str());
+  const std::string cdb = unique_temp_path("import") + ".cdb";
   ProgramResult r = run_program({UCSPI_RELAY_IMPORT, "-s", "cdb:" + cdb, source});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "10.1.2.3 1700000100\n2001:db8::25 1700000220\n");

@@ -10,7 +10,7 @@ says so, keeps its listener, and serves again when the resource is back; it neve
 - No descriptor may be opened (RLIMIT_NOFILE just above what tcpserver holds, and clients
   held in tcpserver by an ident query to an identd that never answers): accepting pauses with
   an "unable to accept" warning, and resumes when descriptors are free again.
-Needs root (to start tcpserver as uid 65534). Loopback only.
+Needs root (to start tcpserver as uid 64911, no account's). Loopback only.
 """
 import argparse
 import os
@@ -26,7 +26,10 @@ from checks import Checks  # noqa: E402
 from child_script import write_child  # noqa: E402
 from tcpserver_process import start_tcpserver  # noqa: E402
 
-NOBODY = 65534
+# tcpserver's -u/-g: a uid of the test's own, no account's. RLIMIT_NPROC counts every process
+# of the uid, and other tests run as nobody beside this one: one of theirs ending between our
+# count and our connections once let tcpserver fork.
+TEST_UID = 64911
 IDENT_CLIENT = "127.0.0.77"  # our silent identd listens on this client address's port 113
 CHILD = "#!/bin/sh\necho served\n"
 
@@ -46,7 +49,8 @@ def start(bin_dir, work, limits, extra=()):
             resource.setrlimit(which, (value, value))
 
     return start_tcpserver(os.path.join(bin_dir, "tcpserver"), work,
-                           ["-v", "-1", "-R", "-H", "-l", "x", "-u", str(NOBODY), "-g", str(NOBODY),
+                           ["-v", "-1", "-R", "-H", "-l", "x",
+                            "-u", str(TEST_UID), "-g", str(TEST_UID),
                             *extra, "127.0.0.1", "0", os.path.join(work, "child.sh")],
                            preexec_fn=apply_limits)
 
@@ -71,9 +75,9 @@ def processes_of(uid):
 def no_processes(c, bin_dir, work):
     # RLIMIT_NPROC counts the user's processes: with a sleeper of the same user alive, the
     # limit leaves tcpserver no child; once the sleeper is gone, it does.
-    sleeper = subprocess.Popen(["sleep", "60"], user=NOBODY, group=NOBODY)
+    sleeper = subprocess.Popen(["sleep", "60"], user=TEST_UID, group=TEST_UID)
     time.sleep(0.2)
-    limit = processes_of(NOBODY) + 1
+    limit = processes_of(TEST_UID) + 1
     proc, port, log = start(bin_dir, work, [(resource.RLIMIT_NPROC, limit)])
     try:
         answers = [ask(port) for _ in range(3)]

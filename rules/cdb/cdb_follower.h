@@ -2,8 +2,9 @@
 // relay-allow for the roaming store), so a reader checks with one stat per use and reopens
 // and remaps only when the path names another file than the one it has mapped: a new file
 // takes effect on the next connection, with no signal and no reread of an unchanged one.
-// It maps a private copy (CdbMapping::private_copy): its readers live long, and a file
-// rewritten in place must not be able to take them down.
+// It maps a private copy (CdbMapping::private_copy) by default: its readers live long, and a
+// file rewritten in place must not be able to take them down. A short-lived reader that asks
+// one key of a large file may map it shared instead, rather than copy and check all of it.
 // Reader is CdbReader or a reader built on it: open(path, mapping) -> 0 or errno, is_open(),
 // identity() (the stat of the file it opened), and a closed default state.
 #pragma once
@@ -21,7 +22,8 @@ namespace ucspi {
 template <typename Reader>
 class CdbFollower {
  public:
-  explicit CdbFollower(std::string path) : path_(std::move(path)) {}
+  explicit CdbFollower(std::string path, CdbMapping mapping = CdbMapping::private_copy)
+      : path_(std::move(path)), mapping_(mapping) {}
 
   // 0 when reader() maps the file the path names now; else the errno of the stat or open
   // (ENOENT: no file; EPROTO: not a cdb of this kind), with the reader closed.
@@ -33,7 +35,7 @@ class CdbFollower {
       return err;
     }
     if (reader_.is_open() && same_file(reader_.identity(), st)) return 0;
-    const int err = reader_.open(path_, CdbMapping::private_copy);
+    const int err = reader_.open(path_, mapping_);
     if (err != 0) forget();
     return err;
   }
@@ -47,6 +49,7 @@ class CdbFollower {
 
  private:
   std::string path_;
+  CdbMapping mapping_;
   Reader reader_;
 };
 

@@ -73,6 +73,28 @@ std::string octal_mode(mode_t mode) {
 
 }  // namespace
 
+// fchmod, unlike open's mode, is not cut down by the umask. Owner first: a chown may clear
+// mode bits.
+void give_permissions_of(int fd, const std::string& fd_path, const std::string& model_path,
+                         mode_t new_file_mode) {
+  std::optional<struct stat> old = replaced_file(model_path);
+  const mode_t mode = old ? old->st_mode & 0777 : new_file_mode;
+  if (old) {
+    const OwnerKept kept = give_owner(fd, *old, fd_path);
+    if (!readers_keep_access(*old, kept, mode))
+      throw StoreError("unable to keep owner " + std::to_string(old->st_uid) + ':' +
+                       std::to_string(old->st_gid) + " of " + model_path + " (mode " +
+                       octal_mode(mode) + ", not readable by all): " + error_str(EPERM));
+  }
+  if (::fchmod(fd, mode) == -1) throw_store_error("unable to set the mode of ", fd_path, errno);
+}
+
+void sync_directory_of(const std::string& path) {
+  UniqueFd directory = open_directory_of(path);
+  if (::fsync(directory.get()) == -1)
+    throw_store_error("unable to sync directory ", directory_of(path), errno);
+}
+
 AtomicFile::AtomicFile(std::string temp_path, std::string final_path, mode_t new_file_mode)
     : temp_path_(std::move(temp_path)), final_path_(std::move(final_path)) {
   // O_EXCL|O_NOFOLLOW: in a shared directory a planted symlink must not redirect our write.
@@ -87,19 +109,8 @@ AtomicFile::AtomicFile(std::string temp_path, std::string final_path, mode_t new
   }
 }
 
-// fchmod, unlike open's mode, is not cut down by the umask. Owner first: a chown may clear
-// mode bits.
 void AtomicFile::take_permissions(mode_t new_file_mode) const {
-  std::optional<struct stat> old = replaced_file(final_path_);
-  const mode_t mode = old ? old->st_mode & 0777 : new_file_mode;
-  if (old) {
-    const OwnerKept kept = give_owner(fd_.get(), *old, temp_path_);
-    if (!readers_keep_access(*old, kept, mode))
-      throw StoreError("unable to keep owner " + std::to_string(old->st_uid) + ':' +
-                       std::to_string(old->st_gid) + " of " + final_path_ + " (mode " +
-                       octal_mode(mode) + ", not readable by all): " + error_str(EPERM));
-  }
-  if (::fchmod(fd_.get(), mode) == -1) throw_store_error("unable to set the mode of ", temp_path_, errno);
+  give_permissions_of(fd_.get(), temp_path_, final_path_, new_file_mode);
 }
 
 AtomicFile::~AtomicFile() {

@@ -54,6 +54,16 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Gives the file open as fd (named fd_path, for messages) the permissions AtomicFile gives its
+// new file when it replaces model_path (see there): model_path's mode and owner, else
+// new_file_mode. For files that sit beside the store and must be readable by its readers
+// (the journal). Throws StoreError.
+void give_permissions_of(int fd, const std::string& fd_path, const std::string& model_path,
+                         mode_t new_file_mode);
+
+// fsync of path's directory, after a name in it was created or removed. Throws StoreError.
+void sync_directory_of(const std::string& path);
+
 // The directory part of path ("." for a bare name), for fsync after a rename.
 std::string directory_of(const std::string& path);
 

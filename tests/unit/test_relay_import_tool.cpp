@@ -2,6 +2,7 @@
 // vpopmail's and relay-ctrl's formats into a cdb and a relay-ctrl store.
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -53,7 +54,13 @@ std::string stat_text(const std::string& path) {
 // Everything about a store a rewrite would change: each file's bytes, inode, mode and mtime.
 std::string snapshot(const std::string& store) {
   const StoreSpec spec = parse_store_spec(store);
-  if (spec.kind == StoreKind::cdb) return stat_text(spec.path) + '\n' + read_file(spec.path);
+  if (spec.kind == StoreKind::cdb) {
+    // The journal too: a login goes there first.
+    const std::string journal = spec.path + ".journal";
+    std::string text = stat_text(spec.path) + '\n' + read_file(spec.path);
+    if (::access(journal.c_str(), F_OK) == 0) text += '\n' + stat_text(journal) + '\n' + read_file(journal);
+    return text;
+  }
   std::vector<std::string> names;
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(spec.path.c_str()), &::closedir);
   REQUIRE(dir);
@@ -270,8 +277,8 @@ TEST_CASE("relay-import's usage and failures, djb-style", "[relay-import][tools]
   r = import("cdb:" + dir / "no-such-dir/roaming.cdb", fixture);
   CHECK(r.exit_code == 111);
   CHECK_THAT(r.err,
-             Catch::EndsWith("\nrelay-import: fatal: unable to record 10.1.2.3: unable to open " +
-                             dir / "no-such-dir/roaming.cdb.lock: file does not exist\n"));
+             Catch::EndsWith("\nrelay-import: fatal: unable to record 10.1.2.3: unable to create " +
+                             dir / "no-such-dir/roaming.cdb.journal: file does not exist\n"));
   CHECK(r.out.empty());
   // A MySQL source goes to relay-mysql beside the program, like a MySQL store.
   r = import(store, "mysql:" + missing);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <catch2/catch.hpp>
 
 #include "rules/base/ip_address.h"
@@ -150,6 +151,8 @@ TEST_CASE("a refresh of a fresh entry rewrites nothing", "[roaming][store]") {
   const std::string kind = GENERATE(as<std::string>{}, "cdb", "relay-ctrl");
   Store store(kind);
   const std::string file = kind == "cdb" ? store.spec.path : store.spec.path + "/10.0.0.1";
+  // The cdb store's first login makes the base; later ones go to the journal beside it.
+  const std::string journal = store.spec.path + ".journal";
   store.admin->record("10.0.0.1", now);
   const struct stat before = stat_of(file);
   store.admin->record("10.0.0.1", now + default_refresh_interval - 1);
@@ -157,9 +160,13 @@ TEST_CASE("a refresh of a fresh entry rewrites nothing", "[roaming][store]") {
   CHECK(after.st_ino == before.st_ino);
   CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
   CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  if (kind == "cdb") CHECK_FALSE(std::filesystem::exists(journal));
 
   store.admin->record("10.0.0.1", now + default_refresh_interval);
-  CHECK(stat_of(file).st_ino != before.st_ino);
+  if (kind == "cdb")
+    CHECK(std::filesystem::file_size(journal) > 0);
+  else
+    CHECK(stat_of(file).st_ino != before.st_ino);
   CHECK(store.admin->list().at(0).last_login == now + default_refresh_interval);
 }
 

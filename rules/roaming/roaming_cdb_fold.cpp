@@ -1,0 +1,131 @@
+#include "rules/roaming/roaming_cdb_fold.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+
+#include "rules/base/messages.h"
+#include "rules/roaming/file_lock.h"
+#include "rules/roaming/roaming_cdb_file.h"
+#include "rules/roaming/roaming_view.h"
+
+namespace ucspi {
+namespace {
+
+RoamingCdb open_base(const std::string& path) {
+  RoamingCdb base;
+  const int err = base.open(path);
+  if (err == 0 || err == ENOENT) return base;
+  if (err == EPROTO) throw StoreError(path + " is not a roaming cdb (no marker record)");
+  if (err == EBADMSG) throw StoreError(path + ": corrupt roaming cdb");
+  throw_store_error("unable to read ", path, err);
+}
+
+// Writes base + PATH.journal.old as the new base and removes the old journal; nothing when
+// there is none. Folding the same old journal twice gives the same base, so a fold that died
+// after its rename of the base is finished by doing it all again.
+void fold_old_journal(const std::string& path, mode_t new_file_mode, FoldReport& report) {
+  JournalFile old(old_journal_path(path));
+  if (int err = old.reload(); err != 0) throw_store_error("unable to read ", old.path(), err);
+  if (!old.present()) return;
+  RoamingCdb base = open_base(path);
+  const JournalState* layers[] = {&old.state()};
+  const std::size_t size = base.is_open() ? static_cast<std::size_t>(base.identity().st_size) : 0;
+  write_roaming_cdb(path, [&](const AddEntry& add) {
+    if (for_each_live(base, layers, add) != 0) throw StoreError(path + ": corrupt roaming cdb");
+  }, size, new_file_mode);
+  report.folded = true;
+  report.damaged_lines += old.damaged_lines();
+  if (::unlink(old.path().c_str()) != 0) throw_store_error("unable to remove ", old.path(), errno);
+  sync_directory_of(old.path());
+}
+
+UniqueFd open_store_lock(const std::string& path) {
+  const std::string lock_path = path + ".lock";
+  // 0644, not new_file_mode: opening it takes no right to the store, and every writer needs it.
+  UniqueFd fd = open_lock_file(lock_path, 0644);
+  if (!fd) throw_store_error("unable to open ", lock_path, errno);
+  return fd;
+}
+
+// The detached fold's whole life: no descriptor of the login (its socket, Dovecot's pipes)
+// may stay open in a process that outlives it, stderr excepted for warnings.
+[[noreturn]] void run_detached_fold(const std::string& path, mode_t new_file_mode) {
+  // relay-allow's SIGBUS handler execs the login's program: never from here.
+  ::signal(SIGBUS, SIG_DFL);
+  const int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+  }
+  ::close_range(3, ~0U, 0);
+  int code = 0;
+  try {
+    UniqueFd lock = open_store_lock(path);
+    // Busy: another fold, or relay-clear's, is at it; this one would find nothing left.
+    if (lock_with_timeout(lock.get(), LockMode::exclusive, std::chrono::milliseconds(0)) == 0)
+      warn_damaged_lines(path, fold_journals(path, new_file_mode));
+  } catch (const std::exception& e) {
+    print_line({program_invocation_short_name, ": warning: unable to fold ",
+                journal_path(path), ": ", e.what()});
+    code = 111;
+  }
+  ::_exit(code);
+}
+
+}  // namespace
+
+UniqueFd take_store_lock(const std::string& path, std::chrono::milliseconds wait) {
+  UniqueFd fd = open_store_lock(path);
+  if (int err = lock_with_timeout(fd.get(), LockMode::exclusive, wait); err != 0)
+    throw_store_error("unable to lock ", path + ".lock", err);
+  return fd;
+}
+
+FoldReport fold_journals(const std::string& path, mode_t new_file_mode) {
+  FoldReport report;
+  fold_old_journal(path, new_file_mode, report);
+  const std::string journal = journal_path(path);
+  const std::string old = old_journal_path(path);
+  if (std::rename(journal.c_str(), old.c_str()) != 0) {
+    if (errno == ENOENT) return report;  // nothing logged since the last fold
+    throw StoreError("unable to move " + journal + " to " + old + ": " + error_str(errno));
+  }
+  fold_old_journal(path, new_file_mode, report);
+  return report;
+}
+
+void warn_damaged_lines(const std::string& path, const FoldReport& report) {
+  if (report.damaged_lines == 0) return;
+  print_line({program_invocation_short_name, ": warning: ", std::to_string(report.damaged_lines),
+              " damaged lines skipped in ", journal_path(path)});
+}
+
+void start_background_fold(const std::string& path, mode_t new_file_mode) {
+  const pid_t middle = ::fork();
+  if (middle < 0) return;  // no fold this time: the next login past the threshold tries again
+  if (middle == 0) {
+    // A session of its own and a second fork: the fold is nobody's child but init's, and no
+    // terminal's hangup reaches it.
+    ::setsid();
+    const pid_t fold = ::fork();
+    if (fold == 0) run_detached_fold(path, new_file_mode);
+    ::_exit(0);
+  }
+  // The middle child exits at once: reaped here, it leaves no zombie, and no SIGCHLD for the
+  // login's program that this process becomes.
+  int status = 0;
+  while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+FoldReport fold_cdb_journal(const std::string& path, const CdbWriterOptions& options) {
+  UniqueFd lock = take_store_lock(path, options.lock_wait);
+  return fold_journals(path, options.new_file_mode);
+}
+
+}  // namespace ucspi

@@ -1,0 +1,68 @@
+// The roaming journal's files beside the base cdb PATH (record format in roaming_journal.h):
+//   PATH.journal      appended to by every writer, without the lock
+//   PATH.journal.old  the journal a fold has moved aside and is merging into the base; it
+//                     outlives the fold only when the fold died (the next fold finishes it)
+// A record moves only forward (journal, then old, then base), so a reader that opens them in
+// that order sees every record at least once, whatever fold runs meanwhile.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rules/base/unique_fd.h"
+#include "rules/roaming/roaming_journal.h"
+
+namespace ucspi {
+
+std::string journal_path(const std::string& store_path);
+std::string old_journal_path(const std::string& store_path);
+
+// One journal file as a reader follows it: the descriptor kept open, the records applied so
+// far, and on each follow() only the bytes appended since, so that a long-lived reader pays
+// per lookup one stat and the new records, not the whole journal.
+class JournalFile {
+ public:
+  explicit JournalFile(std::string path) : path_(std::move(path)) {}
+
+  // Reads what was appended to the open file since the last call. moved is set when the
+  // path now names another file, or none, or one shorter than what was read: the caller
+  // reloads everything, in the readers' order. 0 or errno.
+  int follow(bool& moved);
+  // Forgets everything and reads the file the path names now from its start. A missing file
+  // is an empty journal (present() false). 0 or errno.
+  int reload();
+
+  bool present() const { return fd_.valid(); }
+  const JournalState& state() const { return state_; }
+  // Lines that are no record (a power cut's torn tail): skipped, counted for a warning.
+  std::uint64_t damaged_lines() const { return parser_.damaged_lines(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  int read_appended();
+
+  std::string path_;
+  UniqueFd fd_;
+  struct stat identity_ {};
+  JournalParser parser_;
+  JournalState state_;
+};
+
+// Where a record went: the journal's identity and size just after it was written.
+struct JournalAppend {
+  struct stat journal;
+};
+
+// Appends record (an encode_* result) to PATH.journal with one write and fdatasync, without
+// the writers' lock: O_APPEND keeps concurrent records whole. A fold that moved the journal
+// aside after our open may have read it before our write, so the record goes again into the
+// new journal until it lands in the file PATH.journal still names (a duplicate is harmless).
+// A missing journal is created with the base's mode and owner, else new_file_mode, never
+// the umask's (give_permissions_of). Throws StoreError.
+JournalAppend append_journal_record(const std::string& store_path, std::string_view record,
+                                    mode_t new_file_mode);
+
+}  // namespace ucspi

@@ -1,0 +1,67 @@
+// What the embedded roaming store holds: the base cdb PATH seen through PATH.journal.old and
+// then PATH.journal (roaming_journal_file.h), as tcpserver, relay-list and the writers read it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "rules/cdb/cdb_follower.h"
+#include "rules/roaming/roaming_cdb_file.h"
+#include "rules/roaming/roaming_journal_file.h"
+
+namespace ucspi {
+
+// The journals over a base, oldest first.
+using JournalLayers = std::span<const JournalState* const>;
+
+// ip's last login as the base says (base_time) seen through the layers.
+std::optional<std::int64_t> resolve_through(JournalLayers layers, std::string_view ip,
+                                            std::optional<std::int64_t> base_time);
+
+// Calls visit for every live entry of base (which may be closed: no base yet) seen through
+// layers: the base entries no layer names, in file order, then the IPs the layers name.
+// The order keeps a fold's output what cdb_make writes for the base with the recorded IPs
+// moved last, as the store's rewrites always were. 0, or -1 for a corrupt base.
+int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit);
+
+// What failed to read: the file and errno (EPROTO: not a roaming cdb; EBADMSG: corrupt).
+struct ViewError {
+  std::string path;
+  int err;
+};
+
+class RoamingView {
+ public:
+  // mapping: the base's (CdbFollower). base_required: a missing base is ENOENT, as tcpserver
+  // must say (a mistyped path must not look like a quiet store); else an empty store, as the
+  // tools see it before the first login.
+  RoamingView(const std::string& path, CdbMapping mapping, bool base_required);
+
+  // Brings the view up to date. Usually one stat of the journal, a read of what was appended
+  // to it, and one stat of the base; everything is read again, journal first, then old, then
+  // base, only when the journal was moved aside or the base replaced (a fold ran).
+  std::optional<ViewError> refresh();
+
+  // 1 and last_login set for a live entry, 0 none, -1 a corrupt base record.
+  int find(std::string_view ip, std::int64_t& last_login);
+  int for_each(const AddEntry& visit);  // 0, or -1 for a corrupt base
+
+  bool has_base() { return base_.reader().is_open(); }
+  RoamingCdb& base() { return base_.reader(); }
+  std::uint64_t damaged_lines() const { return old_.damaged_lines() + journal_.damaged_lines(); }
+
+ private:
+  std::optional<ViewError> reload();
+  bool base_unchanged();
+
+  bool base_required_;
+  bool loaded_ = false;  // the first refresh reads all three, whatever the stats say
+  JournalFile journal_;
+  JournalFile old_;
+  CdbFollower<RoamingCdb> base_;
+};
+
+}  // namespace ucspi

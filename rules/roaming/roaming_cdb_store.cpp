@@ -83,15 +83,18 @@ class CdbAdmin final : public RoamingAdmin {
   // Counted on the view, recorded as one expire record (readers drop the entries at once),
   // then folded before returning, so that the base shrinks when relay-clear says it did.
   // The fold is synchronous for now: relay-clear runs from cron and may wait; its cost is the
-  // base's size, not only what it expires.
+  // base's size, not only what it expires. With nothing to expire it still folds a journal
+  // there is: relay-clear from cron is then the fold of last resort, should relay-allow's
+  // background folds keep failing, and the way to fold from the command line.
   std::size_t expire(std::int64_t cutoff) override {
     refresh(view_);
     std::size_t expired = 0;
     visit_entries(view_, [&](std::string_view, std::int64_t last_login) {
       if (last_login <= cutoff) ++expired;
     });
-    if (expired == 0) return 0;  // nothing to drop: leave the files (and readers' maps) alone
-    append_journal_record(path_, encode_expire(cutoff), options_.new_file_mode);
+    // Nothing to drop or fold: leave the base (and readers' maps) alone.
+    if (expired == 0 && !view_.has_journal()) return 0;
+    if (expired > 0) append_journal_record(path_, encode_expire(cutoff), options_.new_file_mode);
     fold_now();
     return expired;
   }

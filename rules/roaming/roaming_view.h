@@ -50,6 +50,8 @@ class RoamingView {
   int for_each(const AddEntry& visit);  // 0, or -1 for a corrupt base
 
   bool has_base() { return base_.reader().is_open(); }
+  // Whether a journal or a dead fold's old one was there when last read: something to fold.
+  bool has_journal() const { return journal_.present() || old_.present(); }
   RoamingCdb& base() { return base_.reader(); }
   std::uint64_t damaged_lines() const { return old_.damaged_lines() + journal_.damaged_lines(); }
 

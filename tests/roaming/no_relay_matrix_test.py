@@ -216,6 +216,16 @@ def cdb_healthy(ctx, d):
     return store
 
 
+def cdb_folded(ctx, d):
+    """cdb_healthy with every login folded into the base (relay-clear expiring nothing folds
+    the journal), so that damage to the base's bytes reaches the recorded clients."""
+    store = cdb_healthy(ctx, d)
+    subprocess.run([ctx.tool("relay-clear"), "-s", store], env=clean_env(), check=True,
+                   capture_output=True, timeout=30)
+    assert not os.path.exists(store[4:] + ".journal")
+    return store
+
+
 def cdb_missing(ctx, d):
     return f"cdb:{d}/relay.cdb"
 
@@ -229,7 +239,7 @@ def cdb_tables(path):
 
 
 def cdb_truncated_records(ctx, d):
-    store = cdb_healthy(ctx, d)
+    store = cdb_folded(ctx, d)
     path = store[4:]
     records_end = min(pos for pos, _ in cdb_tables(path))
     os.truncate(path, 2048 + (records_end - 2048) // 2)  # every hash table lost
@@ -237,7 +247,7 @@ def cdb_truncated_records(ctx, d):
 
 
 def cdb_truncated_tables(ctx, d):
-    store = cdb_healthy(ctx, d)
+    store = cdb_folded(ctx, d)
     path = store[4:]
     os.truncate(path, max(pos for pos, _ in cdb_tables(path)))  # the last hash table lost
     return store
@@ -245,7 +255,7 @@ def cdb_truncated_tables(ctx, d):
 
 def cdb_corrupt_record(ctx, d):
     """::1's login time overwritten in place with letters: a record no reader can parse."""
-    store = cdb_healthy(ctx, d)
+    store = cdb_folded(ctx, d)
     path = store[4:]
     records_end = min(pos for pos, _ in cdb_tables(path))
     with open(path, "r+b") as f:

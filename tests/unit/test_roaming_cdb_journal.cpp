@@ -166,6 +166,20 @@ TEST_CASE("expire counts exactly what goes and hides it at once", "[journal]") {
   CHECK(answer_of(*lookup, "::1", now) == RelayAnswer::relay);
 }
 
+TEST_CASE("expire with nothing to drop folds a journal there is, and else writes nothing",
+          "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = store_with(path, {{"10.0.0.1", now}}, {});
+  const struct stat base = stat_of(path);
+  CHECK(admin->expire(now - window) == 0);
+  CHECK(stat_of(path).st_ino == base.st_ino);  // no journal: the base left alone
+  admin->record("10.0.0.2", now);
+  CHECK(admin->expire(now - window) == 0);
+  CHECK_FALSE(exists(journal_path(path)));
+  CHECK(base_entries(path) == Entries{{"10.0.0.1", now}, {"10.0.0.2", now}});
+}
+
 TEST_CASE("a journal torn at any byte relays exactly the records it holds whole", "[journal]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";

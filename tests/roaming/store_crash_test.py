@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The cdb store through a writer's bad day: relay-allow killed with SIGKILL at random points
-of its rewrite, a filesystem that fills up under it, and an admin rewriting the store in place
+of its write, relay-clear killed at random points of its fold of the journal into the base, a
+filesystem that fills up under it, and an admin rewriting the store in place
 (`cat new > relay.cdb`) while logins read it. Afterwards the store always reads, no login
 recorded before is lost, and a login never fails for it: relay-allow runs the login's program
 whatever happened to the record (a read of a file cut under it once killed relay-allow with
@@ -83,6 +84,65 @@ def killed_mid_rewrite(c, bin_dir, work, kills):
             after.returncode == 0 and "10.3.0.1" in ips and code == 0, after.stderr)
 
 
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def journal_login(ip, when):
+    """A login record as relay-allow appends it (rules/roaming/roaming_journal.h)."""
+    body = f"+ {ip} {when}".encode()
+    return b"\n" + body + b" " + f"{fnv1a64(body):016x}".encode() + b"\n"
+
+
+def killed_mid_fold(c, bin_dir, work, kills):
+    """relay-clear folds the journal into the base (rename to .journal.old, write the new base,
+    remove .journal.old): killed anywhere in that, the store still lists every login, and the
+    next fold finishes the dead one."""
+    store = os.path.join(work, "fold.cdb")
+    now = int(time.time())
+    recorded = {f"10.7.{i // 250}.{i % 250 + 1}" for i in range(20000)}
+    with open(store + ".journal", "wb") as f:  # a big base makes a fold worth killing
+        f.write(b"".join(journal_login(ip, now) for ip in sorted(recorded)))
+    clear = [os.path.join(bin_dir, "relay-clear")]
+    subprocess.run(clear, env=env_for(store), check=True, timeout=60)
+    rng = random.Random(20261201)
+    spans, killed, dead_folds, problems = [], 0, 0, []
+    for i in range(kills):
+        ip = f"10.8.{i // 250}.{i % 250 + 1}"
+        if allow(bin_dir, store, ip).returncode == 0:
+            recorded.add(ip)
+        start = time.monotonic()
+        proc = subprocess.Popen(clear, env=env_for(store), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        if spans:
+            time.sleep(rng.uniform(0, max(spans)))
+            proc.send_signal(signal.SIGKILL)
+        if proc.wait() == 0:
+            spans.append(time.monotonic() - start)
+        else:
+            killed += 1
+        # Killed between its rename of the journal and its removal of the old one: readers
+        # must find those logins in .journal.old.
+        dead_folds += os.path.exists(store + ".journal.old")
+        code, ips = listed(bin_dir, store)
+        if code != 0 or recorded - ips:
+            problems.append((ip, code, sorted(recorded - ips)[:5]))
+    final = subprocess.run(clear, env=env_for(store), timeout=60)
+    code, ips = listed(bin_dir, store)
+    left = sorted(n for n in os.listdir(work) if n.startswith("fold.cdb.journal") or
+                  n == "fold.cdb.tmp")
+    c.check(f"SIGKILL during folds ({killed} killed, {dead_folds} of them leaving a "
+            f".journal.old, {kills - killed} finished, one fold {max(spans) * 1000:.1f} ms): "
+            "the store lists every login after each",
+            dead_folds > 0 and not problems, problems[:5])
+    c.check("after the killed folds one fold finishes them: every login in the base, no "
+            "journal or temp file left", final.returncode == 0 and code == 0 and
+            not recorded - ips and not left, left)
+
+
 def rewritten_in_place(c, bin_dir, work):
     store = os.path.join(work, "inplace.cdb")
     for i in range(300):
@@ -149,7 +209,9 @@ def inner_full_filesystem():
                 lost_after.append((ip, code, sorted(recorded - ips)[:5]))
             if failures >= 20:
                 break
-        leftovers = sorted(set(os.listdir(mnt)) - {"relay.cdb", "relay.cdb.lock"})
+        # The journal is the store's own file (logins since the last fold), not a leftover.
+        leftovers = sorted(set(os.listdir(mnt)) - {"relay.cdb", "relay.cdb.lock",
+                                                   "relay.cdb.journal"})
         subprocess.run(["umount", mnt], check=True)
     c.check(f"full filesystem: the disk filled ({failures} logins could not be recorded, "
             f"{len(recorded)} were)", failures >= 20 and len(recorded) > 0)
@@ -175,6 +237,7 @@ def main():
         return c.finish()
     with tempfile.TemporaryDirectory() as work:
         killed_mid_rewrite(c, args.bin, work, args.kills)
+        killed_mid_fold(c, args.bin, work, args.kills // 3)
         rewritten_in_place(c, args.bin, work)
     full_filesystem(c, args.bin)
     return c.finish()

@@ -25,23 +25,38 @@ RoamingCdb open_base(const std::string& path) {
   throw_store_error("unable to read ", path, err);
 }
 
-// Writes base + PATH.journal.old as the new base and removes the old journal; nothing when
-// there is none. Folding the same old journal twice gives the same base, so a fold that died
-// after its rename of the base is finished by doing it all again.
-void fold_old_journal(const std::string& path, mode_t new_file_mode, FoldReport& report) {
-  JournalFile old(old_journal_path(path));
-  if (int err = old.reload(); err != 0) throw_store_error("unable to read ", old.path(), err);
-  if (!old.present()) return;
+// Writes the base seen through layers as the new base.
+void rewrite_base(const std::string& path, mode_t new_file_mode, JournalLayers layers) {
   RoamingCdb base = open_base(path);
-  const JournalState* layers[] = {&old.state()};
   const std::size_t size = base.is_open() ? static_cast<std::size_t>(base.identity().st_size) : 0;
   write_roaming_cdb(path, [&](const AddEntry& add) {
     if (for_each_live(base, layers, add) != 0) throw StoreError(path + ": corrupt roaming cdb");
   }, size, new_file_mode);
+}
+
+// Writes base + PATH.journal.old (+ the cutoff, if any) as the new base and removes the old
+// journal; false, having written nothing, when there is none. Folding the same old journal
+// twice gives the same base, so a fold that died after its rename of the base is finished by
+// doing it all again.
+bool fold_old_journal(const std::string& path, mode_t new_file_mode, const JournalState& cutoff,
+                      FoldReport& report) {
+  JournalFile old(old_journal_path(path));
+  if (int err = old.reload(); err != 0) throw_store_error("unable to read ", old.path(), err);
+  if (!old.present()) return false;
+  const JournalState* layers[] = {&old.state(), &cutoff};
+  rewrite_base(path, new_file_mode, layers);
   report.folded = true;
   report.damaged_lines += old.damaged_lines();
   if (::unlink(old.path().c_str()) != 0) throw_store_error("unable to remove ", old.path(), errno);
   sync_directory_of(old.path());
+  return true;
+}
+
+// Nothing, or an expire record of cutoff: the last layer of a fold.
+JournalState cutoff_layer(std::optional<std::int64_t> cutoff) {
+  JournalState layer;
+  if (cutoff) layer.apply(JournalRecord{JournalOp::expire, {}, *cutoff});
+  return layer;
 }
 
 UniqueFd open_store_lock(const std::string& path) {
@@ -68,7 +83,7 @@ UniqueFd open_store_lock(const std::string& path) {
     UniqueFd lock = open_store_lock(path);
     // Busy: another fold, or relay-clear's, is at it; this one would find nothing left.
     if (lock_with_timeout(lock.get(), LockMode::exclusive, std::chrono::milliseconds(0)) == 0)
-      warn_damaged_lines(path, fold_journals(path, new_file_mode));
+      warn_damaged_lines(path, fold_journals(path, new_file_mode, std::nullopt));
   } catch (const std::exception& e) {
     print_line({program_invocation_short_name, ": warning: unable to fold ",
                 journal_path(path), ": ", e.what()});
@@ -86,16 +101,22 @@ UniqueFd take_store_lock(const std::string& path, std::chrono::milliseconds wait
   return fd;
 }
 
-FoldReport fold_journals(const std::string& path, mode_t new_file_mode) {
+FoldReport fold_journals(const std::string& path, mode_t new_file_mode,
+                         std::optional<std::int64_t> cutoff) {
   FoldReport report;
-  fold_old_journal(path, new_file_mode, report);
+  const JournalState none;
+  fold_old_journal(path, new_file_mode, none, report);
   const std::string journal = journal_path(path);
   const std::string old = old_journal_path(path);
+  const JournalState last = cutoff_layer(cutoff);
   if (std::rename(journal.c_str(), old.c_str()) != 0) {
-    if (errno == ENOENT) return report;  // nothing logged since the last fold
-    throw StoreError("unable to move " + journal + " to " + old + ": " + error_str(errno));
+    if (errno != ENOENT) throw StoreError("unable to move " + journal + " to " + old + ": " + error_str(errno));
+    // Nothing logged since the last fold: only a cutoff has something to do.
+    const JournalState* only_cutoff[] = {&last};
+    if (cutoff) rewrite_base(path, new_file_mode, only_cutoff);
+    return report;
   }
-  fold_old_journal(path, new_file_mode, report);
+  fold_old_journal(path, new_file_mode, last, report);
   return report;
 }
 
@@ -125,7 +146,13 @@ void start_background_fold(const std::string& path, mode_t new_file_mode) {
 
 FoldReport fold_cdb_journal(const std::string& path, const CdbWriterOptions& options) {
   UniqueFd lock = take_store_lock(path, options.lock_wait);
-  return fold_journals(path, options.new_file_mode);
+  return fold_journals(path, options.new_file_mode, std::nullopt);
+}
+
+FoldReport fold_cdb_journal_expiring(const std::string& path, const CdbWriterOptions& options,
+                                     std::int64_t cutoff) {
+  UniqueFd lock = take_store_lock(path, options.lock_wait);
+  return fold_journals(path, options.new_file_mode, cutoff);
 }
 
 }  // namespace ucspi

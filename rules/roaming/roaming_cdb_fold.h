@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "rules/base/unique_fd.h"
@@ -16,8 +18,15 @@ namespace ucspi {
 UniqueFd take_store_lock(const std::string& path, std::chrono::milliseconds wait);
 
 // Folds, the lock held by the caller: first a PATH.journal.old a dead fold left, then
-// PATH.journal. Throws StoreError.
-FoldReport fold_journals(const std::string& path, mode_t new_file_mode);
+// PATH.journal, dropping the entries of cutoff or older when there is one (then the base is
+// rewritten even with no journal). Throws StoreError.
+FoldReport fold_journals(const std::string& path, mode_t new_file_mode,
+                         std::optional<std::int64_t> cutoff);
+
+// fold_cdb_journal with a cutoff: relay-clear's expire, which writes no journal record (see
+// CdbAdmin::expire).
+FoldReport fold_cdb_journal_expiring(const std::string& path, const CdbWriterOptions& options,
+                                     std::int64_t cutoff);
 
 // "PROG: warning: ..." on stderr for the damaged lines a fold skipped, if any.
 void warn_damaged_lines(const std::string& path, const FoldReport& report);

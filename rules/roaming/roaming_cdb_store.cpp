@@ -80,12 +80,15 @@ class CdbAdmin final : public RoamingAdmin {
     return entries;
   }
 
-  // Counted on the view, recorded as one expire record (readers drop the entries at once),
-  // then folded before returning, so that the base shrinks when relay-clear says it did.
-  // The fold is synchronous for now: relay-clear runs from cron and may wait; its cost is the
-  // base's size, not only what it expires. With nothing to expire it still folds a journal
-  // there is: relay-clear from cron is then the fold of last resort, should relay-allow's
-  // background folds keep failing, and the way to fold from the command line.
+  // Counted on the view, then dropped by a fold under the lock that applies the cutoff last,
+  // so that the base shrinks when relay-clear says it did and readers lose the entries when
+  // the new base lands. No expire record goes to the journal: writing it would take write
+  // permission on PATH.journal, which relay-clear, often another user from cron, did not
+  // need when it rewrote the base by rename (doc/permissions.md); a fold needs only the
+  // directory. The fold is synchronous: relay-clear runs from cron and may wait; its cost is
+  // the base's size, not only what it expires. With nothing to expire it still folds a
+  // journal there is: relay-clear from cron is then the fold of last resort, should
+  // relay-allow's background folds keep failing, and the way to fold from the command line.
   std::size_t expire(std::int64_t cutoff) override {
     refresh(view_);
     std::size_t expired = 0;
@@ -94,8 +97,8 @@ class CdbAdmin final : public RoamingAdmin {
     });
     // Nothing to drop or fold: leave the base (and readers' maps) alone.
     if (expired == 0 && !view_.has_journal()) return 0;
-    if (expired > 0) append_journal_record(path_, encode_expire(cutoff), options_.new_file_mode);
-    fold_now();
+    warn_damaged_lines(path_, expired > 0 ? fold_cdb_journal_expiring(path_, options_, cutoff)
+                                          : fold_cdb_journal(path_, options_));
     return expired;
   }
 

@@ -52,19 +52,18 @@ class CdbLookup final : public RoamingLookup {
 class CdbAdmin final : public RoamingAdmin {
  public:
   CdbAdmin(std::string path, CdbWriterOptions options)
-      : path_(std::move(path)), options_(options), view_(path_, CdbMapping::shared, false) {}
+      : path_(std::move(path)), options_(options) {}
 
   void record(const std::string& ip, std::int64_t now) override {
     std::optional<std::string> canonical = canonical_ip_text(ip);
     if (!canonical || *canonical != ip) throw StoreError("not a canonical IP address: " + ip);
     if (now < 0) throw StoreError("time before 1970");
     // Most logins are polls from an IP recorded a minute ago: they write nothing.
-    refresh(view_);
     if (is_recorded_recently(ip, now)) return;
     const JournalAppend appended =
         append_journal_record(path_, encode_login(ip, now), options_.new_file_mode);
     // The first login makes the base, which readers require: until then nobody relays.
-    if (!view_.has_base()) return fold_now();
+    if (!has_base_) return fold_now();
     if (static_cast<std::uint64_t>(appended.journal.st_size) >= options_.fold_threshold)
       start_fold_once(appended.journal);
   }
@@ -90,13 +89,14 @@ class CdbAdmin final : public RoamingAdmin {
   // journal there is: relay-clear from cron is then the fold of last resort, should
   // relay-allow's background folds keep failing, and the way to fold from the command line.
   std::size_t expire(std::int64_t cutoff) override {
-    refresh(view_);
+    RoamingView view(path_, CdbMapping::shared, false);  // read once: no copy of the base
+    refresh(view);
     std::size_t expired = 0;
-    visit_entries(view_, [&](std::string_view, std::int64_t last_login) {
+    visit_entries(view, [&](std::string_view, std::int64_t last_login) {
       if (last_login <= cutoff) ++expired;
     });
     // Nothing to drop or fold: leave the base (and readers' maps) alone.
-    if (expired == 0 && !view_.has_journal()) return 0;
+    if (expired == 0 && !view.has_journal()) return 0;
     warn_damaged_lines(path_, expired > 0 ? fold_cdb_journal_expiring(path_, options_, cutoff)
                                           : fold_cdb_journal(path_, options_));
     return expired;
@@ -111,9 +111,15 @@ class CdbAdmin final : public RoamingAdmin {
     throw_store_error("unable to read ", error->path, error->err);
   }
 
+  // On a view of its own that reads only ip's records: a journal near the fold threshold
+  // would otherwise cost every login milliseconds of checksums for other IPs.
   bool is_recorded_recently(const std::string& ip, std::int64_t now) {
+    RoamingView view(path_, CdbMapping::shared, false);
+    view.only_about(ip);
+    refresh(view);
+    has_base_ = view.has_base();
     std::int64_t last_login = 0;
-    int r = view_.find(ip, last_login);
+    int r = view.find(ip, last_login);
     if (r < 0) throw corrupt();
     return r == 1 && is_recent(last_login, now, options_.refresh_interval);
   }
@@ -136,7 +142,7 @@ class CdbAdmin final : public RoamingAdmin {
 
   std::string path_;
   CdbWriterOptions options_;
-  RoamingView view_;  // shared mapping: one key of a large base, not a copy of all of it
+  bool has_base_ = false;  // as record()'s check found it
   std::optional<struct stat> fold_started_;
 };
 

@@ -164,6 +164,7 @@ void JournalParser::end_line(std::string_view line, const Sink& sink) {
     return;
   }
   if (line.empty()) return;  // the newline every record starts with
+  if (skipped(line)) return;
   std::optional<JournalRecord> record = parse_journal_line(line);
   if (!record) {
     ++damaged_;
@@ -171,6 +172,16 @@ void JournalParser::end_line(std::string_view line, const Sink& sink) {
   }
   ++records_;
   sink(*record);
+}
+
+// Whether only_about() rules the line out: a login or clear ("+ IP ..." or "- IP ...") of
+// another IP. Anything else, damage included, goes on to be parsed.
+bool JournalParser::skipped(std::string_view line) const {
+  if (only_ip_.empty() || line.size() < 2 || (line[0] != '+' && line[0] != '-') || line[1] != ' ')
+    return false;
+  std::string_view rest = line.substr(2);
+  const std::size_t space = rest.find(' ');
+  return rest.substr(0, space) != only_ip_;
 }
 
 void JournalState::apply(const JournalRecord& record) {

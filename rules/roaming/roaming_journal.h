@@ -70,6 +70,12 @@ class JournalParser {
   // of bytes unread.
   void feed(std::string_view bytes, const Sink& sink);
 
+  // From now on, lines that name another IP than ip are skipped without being checked:
+  // neither records nor damage. Expire records, and ip's own, are parsed as always. For a
+  // reader that asks one IP (relay-allow's "recorded lately?"), so that a journal near the
+  // fold threshold costs a scan for newlines, not thousands of checksums and addresses.
+  void only_about(std::string ip) { only_ip_ = std::move(ip); }
+
   // Bytes up to and including the last newline fed: where a new parser would start reading
   // the same file to get the same records after these (the tail not yet ended is re-read).
   std::uint64_t consumed() const { return consumed_; }
@@ -85,6 +91,9 @@ class JournalParser {
   void end_line(std::string_view line, const Sink& sink);
   void hold(std::string_view part);
 
+  bool skipped(std::string_view line) const;
+
+  std::string only_ip_;      // empty: every line
   std::string line_;         // the unterminated tail, while it is short enough to be a record
   bool overlong_ = false;    // the tail outgrew journal_max_line: dropped up to its newline
   std::uint64_t fed_ = 0;

@@ -76,6 +76,7 @@ std::string old_journal_path(const std::string& store_path) { return store_path 
 int JournalFile::reload() {
   fd_.reset();
   parser_ = JournalParser{};
+  if (!only_ip_.empty()) parser_.only_about(only_ip_);
   state_ = JournalState{};
   identity_ = {};
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));

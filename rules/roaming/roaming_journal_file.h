@@ -27,6 +27,9 @@ class JournalFile {
  public:
   explicit JournalFile(std::string path) : path_(std::move(path)) {}
 
+  // Reads only what concerns ip (JournalParser::only_about), now and after every reload.
+  void only_about(std::string ip) { only_ip_ = std::move(ip); }
+
   // Reads what was appended to the open file since the last call. moved is set when the
   // path now names another file, or none, or one shorter than what was read: the caller
   // reloads everything, in the readers' order. 0 or errno.
@@ -45,6 +48,7 @@ class JournalFile {
   int read_appended();
 
   std::string path_;
+  std::string only_ip_;
   UniqueFd fd_;
   struct stat identity_ {};
   JournalParser parser_;

@@ -40,6 +40,13 @@ class RoamingView {
   // tools see it before the first login.
   RoamingView(const std::string& path, CdbMapping mapping, bool base_required);
 
+  // Makes the journals read only what concerns ip (JournalParser::only_about): find(ip) stays
+  // exact, for_each() and damaged_lines() do not. Call before the first refresh.
+  void only_about(const std::string& ip) {
+    journal_.only_about(ip);
+    old_.only_about(ip);
+  }
+
   // Brings the view up to date. Usually one stat of the journal, a read of what was appended
   // to it, and one stat of the base; everything is read again, journal first, then old, then
   // base, only when the journal was moved aside or the base replaced (a fold ran).

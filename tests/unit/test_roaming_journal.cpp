@@ -498,3 +498,28 @@ TEST_CASE("journal: a sink that throws leaves the parser just after its record",
   rest.feed(std::string_view(bytes).substr(parser.consumed()));
   CHECK(rest.records == std::vector<std::string>{records[2]});
 }
+
+TEST_CASE("journal: a parser only about one IP skips the other IPs' lines unchecked, and "
+          "answers that IP as a full one does", "[journal]") {
+  const std::string mine = "10.0.0.1";
+  const std::string bytes = encode_login("10.0.0.10", now) + encode_login(mine, now - 50) +
+                            "\n+ 10.0.0.2 garbage\n" + encode_clear("::1") +
+                            encode_expire(now - 100) + "\n+ 10.0.0.1 17000\n" +
+                            encode_login("10.0.0.3", now - 200) + encode_clear(mine) +
+                            encode_login(mine, now);
+  Reader full, only;
+  only.parser.only_about(mine);
+  full.feed(bytes);
+  only.feed_in_chunks(bytes, 7);
+  // 10.0.0.10 shares 10.0.0.1's first characters: skipped all the same.
+  CHECK(only.records == std::vector<std::string>{encode_login(mine, now - 50), encode_expire(now - 100),
+                                                 encode_clear(mine), encode_login(mine, now)});
+  CHECK(only.parser.damaged_lines() == 1);  // its own forged line; not 10.0.0.2's
+  CHECK(full.parser.damaged_lines() == 2);
+  CHECK(only.parser.consumed() == full.parser.consumed());
+  for (std::int64_t cut = 0; cut < 6; ++cut) {
+    const std::optional<std::int64_t> base = now - 100 - cut + 3;
+    CHECK(only.state.resolve(mine, base) == full.state.resolve(mine, base));
+  }
+  CHECK(only.state.entry_for("10.0.0.3") == std::nullopt);
+}

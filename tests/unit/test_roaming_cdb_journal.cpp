@@ -225,6 +225,37 @@ TEST_CASE("a journal torn at any byte relays exactly the records it holds whole"
   }
 }
 
+TEST_CASE("a journal that cannot be read makes the store unavailable, never relay", "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = store_with(path, {{"10.0.0.1", now}}, {});
+  auto lookup = make_cdb_lookup(path, window);
+  REQUIRE(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+  std::string name;
+  std::vector<RoamingLookup*> readers;
+  auto fresh = make_cdb_lookup(path, window);
+  SECTION("the journal") {
+    name = journal_path(path);
+    readers = {lookup.get(), fresh.get()};
+  }
+  SECTION("a dead fold's old journal") {
+    name = old_journal_path(path);
+    // Only a new reader: one that has read the store looks again for an old journal only
+    // when the journal moved or the base changed, which is how an old journal comes to be.
+    readers = {fresh.get()};
+  }
+  REQUIRE(::mkdir(name.c_str(), 0755) == 0);  // opens, but every read fails
+  for (RoamingLookup* reader : readers) {
+    const RelayVerdict verdict = verdict_of(*reader, "10.0.0.1", now);
+    CHECK(verdict.answer == RelayAnswer::unavailable);
+    CHECK(verdict.problem == "unable to read " + name + ": is a directory");
+  }
+  CHECK_THROWS_WITH(admin->list(), "unable to read " + name + ": is a directory");
+  CHECK_THROWS_AS(admin->record("10.0.0.2", now), StoreError);
+  REQUIRE(::rmdir(name.c_str()) == 0);
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);  // and recovers
+}
+
 TEST_CASE("a fold reports the damaged lines it skipped and folds the rest", "[journal]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";

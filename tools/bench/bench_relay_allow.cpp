@@ -1,10 +1,11 @@
 // bench_relay_allow RELAY_ALLOW [DIR [RUNS]]
 // Latency of relay-allow against a cdb store that already holds 10,000 entries: RUNS (default
 // 1000) runs each of recording a new IP, refreshing a stale entry (older than the refresh
-// interval: the file is rewritten) and refreshing a fresh one (nothing written), interleaved,
+// interval: a journal record is appended) and refreshing a fresh one (nothing written), interleaved,
 // each a real fork+exec+wait of the binary. Prints p50/p90/p99/max per kind, plus spawning
 // /bin/true for the process overhead alone. DIR (default $TMPDIR or /tmp) decides the disk,
-// which matters: every rewrite fsyncs the file and the directory.
+// which matters: every append fdatasyncs the journal (and every fold of it the base and the
+// directory).
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -152,6 +152,15 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
                            std::int64_t last_login, mode_t new_file_mode) {
   if (ip.empty()) return false;
+  const std::string key(ip);
+  return rewrite_roaming_entries(
+      path, current, [&](std::string_view other, std::int64_t) { return other != ip; },
+      {{key, last_login}}, new_file_mode);
+}
+
+bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
+                             const std::vector<std::pair<std::string, std::int64_t>>& added,
+                             mode_t new_file_mode) {
   FileMap old;
   if (!old.map(path, current)) return false;
   const unsigned char* mem = old.bytes();
@@ -163,7 +172,7 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
   std::vector<std::pair<std::uint32_t, std::uint32_t>> kept;
   std::vector<CdbSlot> slots;
   slots.reserve((data_end - header_size) / 24 + 2);
-  std::uint32_t removed = 0;  // bytes of ip's old records, dropped before the current one
+  std::uint32_t removed = 0;  // bytes of the records dropped before the current one
   std::uint32_t kept_from = header_size;
   std::uint32_t pos = header_size;
   while (pos < data_end) {
@@ -181,9 +190,8 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
     } else if (key.empty() || !is_canonical_time(data)) {
       return false;
     }
-    if (key == ip) {
+    if (pos != header_size && !keep(key, *parse_login_time(data))) {
       if (kept_from < pos) kept.emplace_back(kept_from, pos);
-      if (kept.size() > 64) return false;  // a file of another tool's making, full of ip
       kept_from = next;
       removed += next - pos;
     } else {
@@ -194,21 +202,28 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
   if (slots.empty()) return false;  // no marker: an empty data area
   if (kept_from < data_end) kept.emplace_back(kept_from, data_end);
 
-  char digits[24];
-  auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
-  if (ec != std::errc{}) return false;
-  const std::string_view time(digits, static_cast<std::size_t>(digits_end - digits));
-  const std::uint64_t record_at = std::uint64_t{data_end} - removed;
-  const std::uint64_t tables_at = record_at + 8 + ip.size() + time.size();
-  if (tables_at + 16 * (std::uint64_t{slots.size()} + 1) > std::numeric_limits<std::uint32_t>::max())
+  // The added records, one after the other where the old data area ends.
+  std::string records;
+  std::uint64_t record_at = std::uint64_t{data_end} - removed;
+  for (const auto& [ip, last_login] : added) {
+    if (ip.empty()) return false;
+    char digits[24];
+    auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
+    if (ec != std::errc{}) return false;
+    const std::string_view time(digits, static_cast<std::size_t>(digits_end - digits));
+    if (record_at > std::numeric_limits<std::uint32_t>::max()) return false;
+    slots.push_back(CdbSlot{cdb_hash_of(ip), static_cast<std::uint32_t>(record_at)});
+    char lengths[8];
+    put_u32(lengths, static_cast<std::uint32_t>(ip.size()));
+    put_u32(lengths + 4, static_cast<std::uint32_t>(time.size()));
+    records.append(lengths, sizeof lengths);
+    records.append(ip);
+    records.append(time);
+    record_at += sizeof lengths + ip.size() + time.size();
+  }
+  const std::uint64_t tables_at = record_at;
+  if (tables_at + 16 * std::uint64_t{slots.size()} > std::numeric_limits<std::uint32_t>::max())
     return false;  // the long way round refuses it with EFBIG
-  slots.push_back(CdbSlot{cdb_hash_of(ip), static_cast<std::uint32_t>(record_at)});
-
-  std::string record(8, '\0');
-  put_u32(record.data(), static_cast<std::uint32_t>(ip.size()));
-  put_u32(record.data() + 4, static_cast<std::uint32_t>(time.size()));
-  record.append(ip);
-  record.append(time);
   char header[header_size];
   const std::size_t tables_size = 16 * slots.size();
   std::unique_ptr<char[]> tables(new char[tables_size]);
@@ -219,7 +234,7 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
   parts.push_back(iovec{header, sizeof header});
   for (auto [from, to] : kept)
     parts.push_back(iovec{const_cast<unsigned char*>(mem + from), std::size_t{to - from}});
-  parts.push_back(iovec{record.data(), record.size()});
+  parts.push_back(iovec{records.data(), records.size()});
   parts.push_back(iovec{tables.get(), tables_size});
 
   AtomicFile file(path + ".tmp", path, new_file_mode);

@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "rules/roaming/atomic_file.h"
 #include "rules/cdb/cdb_file.h"
@@ -74,5 +76,13 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
 // new_file_mode serves only when the file has gone meanwhile, as for write_roaming_cdb.
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
                            std::int64_t last_login, mode_t new_file_mode = default_store_file_mode);
+
+// The same for many entries at once, as a fold needs: the entries keep() accepts, in file
+// order, then added in its order (IPs that keep() must have refused, or they appear twice),
+// written straight from the mapped file; false, having written nothing, as above.
+using KeepEntry = std::function<bool(std::string_view ip, std::int64_t last_login)>;
+bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
+                             const std::vector<std::pair<std::string, std::int64_t>>& added,
+                             mode_t new_file_mode = default_store_file_mode);
 
 }  // namespace ucspi

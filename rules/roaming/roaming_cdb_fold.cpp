@@ -25,9 +25,29 @@ RoamingCdb open_base(const std::string& path) {
   throw_store_error("unable to read ", path, err);
 }
 
+// The new base written straight from the mapped old one (rewrite_roaming_entries): at 10^6
+// entries several times faster than building it anew, as the per-login rewrite was. False when
+// the old base is not as the store writes it: the caller goes the long way round.
+bool rewrite_base_in_place(const std::string& path, mode_t new_file_mode, RoamingCdb& base,
+                           JournalLayers layers) {
+  if (!base.is_open()) return false;
+  std::vector<std::pair<std::string, std::int64_t>> added;
+  if (for_each_named(base, layers, [&](std::string_view ip, std::int64_t last_login) {
+        added.emplace_back(ip, last_login);
+      }) != 0)
+    return false;
+  return rewrite_roaming_entries(
+      path, base.identity(),
+      [&](std::string_view ip, std::int64_t last_login) {
+        return !named_by(layers, ip) && resolve_through(layers, ip, last_login).has_value();
+      },
+      added, new_file_mode);
+}
+
 // Writes the base seen through layers as the new base.
 void rewrite_base(const std::string& path, mode_t new_file_mode, JournalLayers layers) {
   RoamingCdb base = open_base(path);
+  if (rewrite_base_in_place(path, new_file_mode, base, layers)) return;
   const std::size_t size = base.is_open() ? static_cast<std::size_t>(base.identity().st_size) : 0;
   write_roaming_cdb(path, [&](const AddEntry& add) {
     if (for_each_live(base, layers, add) != 0) throw StoreError(path + ": corrupt roaming cdb");

@@ -13,18 +13,23 @@ std::optional<std::int64_t> resolve_through(JournalLayers layers, std::string_vi
   return base_time;
 }
 
+bool named_by(JournalLayers layers, std::string_view ip) {
+  for (const JournalState* layer : layers)
+    if (layer->entry_for(ip)) return true;
+  return false;
+}
+
 int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit) {
-  auto named = [&](std::string_view ip) {
-    for (const JournalState* layer : layers)
-      if (layer->entry_for(ip)) return true;
-    return false;
-  };
   if (base.is_open() && base.for_each([&](std::string_view ip, std::int64_t last_login) {
-        if (named(ip)) return true;
+        if (named_by(layers, ip)) return true;
         if (auto t = resolve_through(layers, ip, last_login)) visit(ip, *t);
         return true;
       }) != 0)
     return -1;
+  return for_each_named(base, layers, visit);
+}
+
+int for_each_named(RoamingCdb& base, JournalLayers layers, const AddEntry& visit) {
   std::unordered_set<std::string_view> done;  // an IP both layers name is one entry
   bool corrupt = false;
   for (const JournalState* layer : layers)

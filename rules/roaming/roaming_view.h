@@ -27,6 +27,11 @@ std::optional<std::int64_t> resolve_through(JournalLayers layers, std::string_vi
 // moved last, as the store's rewrites always were. 0, or -1 for a corrupt base.
 int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit);
 
+// The two halves of for_each_live: whether a layer names ip (then the base's entry is not
+// visited in file order), and the live entries of the IPs the layers name.
+bool named_by(JournalLayers layers, std::string_view ip);
+int for_each_named(RoamingCdb& base, JournalLayers layers, const AddEntry& visit);
+
 // What failed to read: the file and errno (EPROTO: not a roaming cdb; EBADMSG: corrupt).
 struct ViewError {
   std::string path;

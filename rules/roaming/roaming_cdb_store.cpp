@@ -9,6 +9,7 @@
 #include "rules/base/ip_address.h"
 #include "rules/roaming/roaming_cdb_fold.h"
 #include "rules/roaming/roaming_journal.h"
+#include "rules/roaming/roaming_journal_file.h"
 #include "rules/roaming/roaming_view.h"
 
 namespace ucspi {
@@ -133,7 +134,7 @@ class CdbAdmin final : public RoamingAdmin {
   // One background fold per journal: the logins after the one that started it find the same
   // journal still over the threshold until the fold moves it aside, and must not each fork.
   void start_fold_once(const struct stat& journal) {
-    if (fold_started_ && same_file(*fold_started_, journal)) return;
+    if (fold_started_ && same_journal(*fold_started_, journal)) return;
     fold_started_ = journal;
     start_background_fold(path_, options_.new_file_mode);
   }

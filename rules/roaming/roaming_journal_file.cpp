@@ -5,7 +5,6 @@
 
 #include <cerrno>
 
-#include "rules/cdb/cdb_file.h"
 #include "rules/roaming/atomic_file.h"
 #include "rules/roaming/roaming_store.h"
 
@@ -65,7 +64,7 @@ bool still_named(int fd, const std::string& path, struct stat& opened) {
     if (errno == ENOENT) return false;
     throw_store_error("unable to stat ", path, errno);
   }
-  return same_file(opened, named);
+  return same_journal(opened, named);
 }
 
 }  // namespace
@@ -97,7 +96,7 @@ int JournalFile::follow(bool& moved) {
     return 0;
   }
   const std::uint64_t read = parser_.consumed() + parser_.pending();
-  moved = !present() || !same_file(identity_, named) ||
+  moved = !present() || !same_journal(identity_, named) ||
           static_cast<std::uint64_t>(named.st_size) < read;
   if (moved || static_cast<std::uint64_t>(named.st_size) == read) return 0;
   return read_appended();

@@ -18,6 +18,14 @@
 namespace ucspi {
 
 std::string journal_path(const std::string& store_path);
+
+// Whether a and b are the same journal file: device and inode only. same_file (cdb_file.h)
+// also compares size and times, which every append changes; a journal is only ever replaced
+// by a fold's rename, which changes the inode the path names.
+inline bool same_journal(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 std::string old_journal_path(const std::string& store_path);
 
 // One journal file as a reader follows it: the descriptor kept open, the records applied so

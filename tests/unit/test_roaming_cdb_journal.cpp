@@ -294,6 +294,42 @@ TEST_CASE("a fold written straight from the old base is byte for byte the one bu
   CHECK(read_file(path) == read_file(dir / "expected.cdb"));
 }
 
+TEST_CASE("a lookup reads only what was appended since it last looked", "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_empty_base(path);
+  const std::string first = encode_login("10.0.0.1", now);
+  write_file(journal_path(path), first);
+  auto lookup = make_cdb_lookup(path, window);
+  REQUIRE(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+  // The bytes it has read, changed in place to another record of the same length (no writer
+  // does that: it tells a reader that reads again from the start from one that does not),
+  // and a record appended.
+  const std::string other = encode_login("10.0.0.2", now);
+  REQUIRE(other.size() == first.size());
+  write_file(journal_path(path), other + encode_login("10.0.0.3", now));
+  CHECK(answer_of(*lookup, "10.0.0.3", now) == RelayAnswer::relay);
+  CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);
+  CHECK(answer_of(*lookup, "10.0.0.2", now) == RelayAnswer::no_relay);
+  // A new reader reads it all.
+  CHECK(answer_of(*make_cdb_lookup(path, window), "10.0.0.2", now) == RelayAnswer::relay);
+}
+
+TEST_CASE("concurrent appends with no fold running are never appended twice", "[journal][concurrency]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  write_empty_base(path);
+  constexpr int writers = 8, per_writer = 200;
+  CHECK(run_in_children(writers, [&](int w) {
+    auto admin = make_cdb_admin(path);
+    for (int i = 0; i < per_writer; ++i)
+      admin->record("10." + std::to_string(w) + ".0." + std::to_string(i), now);
+    return true;
+  }));
+  const std::string journal = read_file(journal_path(path));
+  CHECK(std::count(journal.begin(), journal.end(), '+') == writers * per_writer);
+}
+
 TEST_CASE("a fold reports the damaged lines it skipped and folds the rest", "[journal]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";

@@ -78,14 +78,17 @@ int JournalFile::reload() {
   if (!only_ip_.empty()) parser_.only_about(only_ip_);
   state_ = JournalState{};
   identity_ = {};
-  fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK and a regular file only: a FIFO at the path would block the open, and a device
+  // such as /dev/zero would never end the read, holding up tcpserver's every connection.
+  fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd_) return errno == ENOENT ? 0 : errno;
-  if (::fstat(fd_.get(), &identity_) != 0) {
-    const int err = errno;
-    fd_.reset();
-    return err;
-  }
-  return read_appended();
+  int err = 0;
+  if (::fstat(fd_.get(), &identity_) != 0) err = errno;
+  else if (S_ISDIR(identity_.st_mode)) err = EISDIR;
+  else if (!S_ISREG(identity_.st_mode)) err = EPROTO;
+  if (err == 0) return read_appended();
+  fd_.reset();
+  return err;
 }
 
 int JournalFile::follow(bool& moved) {

@@ -43,7 +43,7 @@ class JournalFile {
   // reloads everything, in the readers' order. 0 or errno.
   int follow(bool& moved);
   // Forgets everything and reads the file the path names now from its start. A missing file
-  // is an empty journal (present() false). 0 or errno.
+  // is an empty journal (present() false). 0 or errno (EPROTO: not a regular file).
   int reload();
 
   bool present() const { return fd_.valid(); }

@@ -32,7 +32,8 @@ int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit)
 bool named_by(JournalLayers layers, std::string_view ip);
 int for_each_named(RoamingCdb& base, JournalLayers layers, const AddEntry& visit);
 
-// What failed to read: the file and errno (EPROTO: not a roaming cdb; EBADMSG: corrupt).
+// What failed to read: the file and errno (EPROTO: the base is not a roaming cdb, a journal
+// not a regular file; EBADMSG: a corrupt base).
 struct ViewError {
   std::string path;
   int err;

@@ -256,6 +256,21 @@ TEST_CASE("a journal that cannot be read makes the store unavailable, never rela
   CHECK(answer_of(*lookup, "10.0.0.1", now) == RelayAnswer::relay);  // and recovers
 }
 
+TEST_CASE("a FIFO or device at the journal's path is refused at once, never waited on",
+          "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = store_with(path, {{"10.0.0.1", now}}, {});
+  const std::string journal = journal_path(path);
+  SECTION("a FIFO") { REQUIRE(::mkfifo(journal.c_str(), 0644) == 0); }
+  SECTION("a device that never ends") { REQUIRE(::symlink("/dev/zero", journal.c_str()) == 0); }
+  auto lookup = make_cdb_lookup(path, window);
+  const RelayVerdict verdict = verdict_of(*lookup, "10.0.0.1", now);
+  CHECK(verdict.answer == RelayAnswer::unavailable);
+  CHECK(verdict.problem == journal + " is not a regular file");
+  CHECK_THROWS_WITH(admin->list(), journal + " is not a regular file");
+}
+
 TEST_CASE("a fold written straight from the old base is byte for byte the one built anew",
           "[journal]") {
   TempDir dir;

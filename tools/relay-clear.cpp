@@ -1,9 +1,9 @@
 // relay-clear [ -s store ] [ -w seconds ]
 // Removes roaming entries whose last login is at least the window old (default 1800 s, or a
 // MySQL config's `time`); permanent entries stay. vpopmail's clearopensmtp for our stores;
-// run it from cron, as any user that may write the store's directory: a rewritten cdb store
-// keeps its mode and owner (doc/permissions.md). Quiet on success; 100 usage (a bad option
-// value included) or bad $RELAY_STORE, 111 store failure.
+// run it from cron. A cdb store gets one expire line in its journal, or, from a user that may
+// not write the journal, is rewritten keeping its mode and owner (doc/permissions.md). Quiet
+// on success; 100 usage (a bad option value included) or bad $RELAY_STORE, 111 store failure.
 #include "rules/base/messages.h"
 #include "tools/tool_args.h"
 #include "tools/tool_stores.h"

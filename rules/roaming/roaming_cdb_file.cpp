@@ -158,6 +158,90 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
       {{key, last_login}}, new_file_mode);
 }
 
+namespace {
+
+// The new file's data area, piece by piece: ranges of the old file's records and of the added
+// ones, in the order they are written.
+class DataArea {
+ public:
+  DataArea(const unsigned char* old, std::string records) : old_(old), records_(std::move(records)) {}
+
+  void add_old(std::uint32_t from, std::uint32_t to) { add(Piece{true, from, to}); }
+  void add_new(std::uint32_t from, std::uint32_t to) { add(Piece{false, from, to}); }
+  std::uint64_t end() const { return end_; }
+
+  // The pieces as writev wants them, after the header and before the tables.
+  void append_to(std::vector<iovec>& parts) const {
+    for (const Piece& piece : pieces_) {
+      const char* base = piece.old ? reinterpret_cast<const char*>(old_) : records_.data();
+      parts.push_back(iovec{const_cast<char*>(base) + piece.from, std::size_t{piece.to - piece.from}});
+    }
+  }
+
+ private:
+  struct Piece {
+    bool old;
+    std::uint32_t from, to;
+  };
+
+  // Adjacent ranges of the same source are one piece: an unchanged stretch of the old file,
+  // however many records, is one iovec.
+  void add(Piece piece) {
+    end_ += piece.to - piece.from;
+    if (!pieces_.empty() && pieces_.back().old == piece.old && pieces_.back().to == piece.from)
+      pieces_.back().to = piece.to;
+    else
+      pieces_.push_back(piece);
+  }
+
+  const unsigned char* old_;
+  std::string records_;
+  std::vector<Piece> pieces_;
+  std::uint64_t end_ = header_size;
+};
+
+// The added entries as cdb records, in order of time (the caller's order among equal times),
+// each with its range in the returned bytes. Empty when one cannot be a record.
+struct NewRecords {
+  std::string bytes;
+  struct Record {
+    std::string_view ip;
+    std::int64_t last_login;
+    std::uint32_t from, to;
+  };
+  std::vector<Record> in_time_order;
+};
+
+std::optional<NewRecords> encode_added(
+    const std::vector<std::pair<std::string, std::int64_t>>& added) {
+  std::vector<const std::pair<std::string, std::int64_t>*> order;
+  for (const auto& entry : added) order.push_back(&entry);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->second < b->second; });
+  NewRecords out;
+  for (const auto* entry : order) {
+    const auto& [ip, last_login] = *entry;
+    char digits[24];
+    auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
+    if (ip.empty() || ec != std::errc{}) return std::nullopt;
+    const std::string_view time(digits, static_cast<std::size_t>(digits_end - digits));
+    const std::size_t from = out.bytes.size();
+    if (from + 8 + ip.size() + time.size() > std::numeric_limits<std::uint32_t>::max())
+      return std::nullopt;
+    char lengths[8];
+    put_u32(lengths, static_cast<std::uint32_t>(ip.size()));
+    put_u32(lengths + 4, static_cast<std::uint32_t>(time.size()));
+    out.bytes.append(lengths, sizeof lengths);
+    out.bytes.append(ip);
+    out.bytes.append(time);
+    out.in_time_order.push_back(NewRecords::Record{ip, last_login, static_cast<std::uint32_t>(from),
+                                                   static_cast<std::uint32_t>(out.bytes.size())});
+  }
+  return out;
+}
+
+}  // namespace
+
 bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
                              const std::vector<std::pair<std::string, std::int64_t>>& added,
                              mode_t new_file_mode) {
@@ -167,13 +251,30 @@ bool rewrite_roaming_entries(const std::string& path, const struct stat& current
   // The data area, as tinycdb's cdb_init sees it: up to the first hash table.
   const std::uint32_t data_end = get_u32(mem);
   if (data_end < header_size || data_end > old.size()) return false;
+  std::optional<NewRecords> records = encode_added(added);
+  if (!records) return false;
+  const std::vector<NewRecords::Record> fresh = std::move(records->in_time_order);
+  DataArea area(mem, std::move(records->bytes));
 
-  // The old records still wanted, as ranges of the old file ([first, second)).
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> kept;
   std::vector<CdbSlot> slots;
-  slots.reserve((data_end - header_size) / 24 + 2);
-  std::uint32_t removed = 0;  // bytes of the records dropped before the current one
-  std::uint32_t kept_from = header_size;
+  slots.reserve((data_end - header_size) / 24 + 2 + fresh.size());
+  auto place = [&](std::string_view key, std::uint32_t from, std::uint32_t to, bool is_old) {
+    if (area.end() + (to - from) > std::numeric_limits<std::uint32_t>::max()) return false;
+    slots.push_back(CdbSlot{cdb_hash_of(key), static_cast<std::uint32_t>(area.end())});
+    is_old ? area.add_old(from, to) : area.add_new(from, to);
+    return true;
+  };
+  // The added entries go in before the first old one that is later, so that a file in order
+  // of time stays so (relay-clear reads only its oldest entries).
+  std::size_t next_fresh = 0;
+  auto place_fresh_before = [&](std::optional<std::int64_t> time) {
+    for (; next_fresh < fresh.size() && (!time || fresh[next_fresh].last_login < *time); ++next_fresh)
+      if (!place(fresh[next_fresh].ip, fresh[next_fresh].from, fresh[next_fresh].to, false))
+        return false;
+    return true;
+  };
+
+  std::int64_t previous = 0;
   std::uint32_t pos = header_size;
   while (pos < data_end) {
     // Every length checked against the data area before it is used, as cdb_seqnext does.
@@ -186,56 +287,28 @@ bool rewrite_roaming_entries(const std::string& path, const struct stat& current
     const std::string_view data(key.data() + key_length, data_length);
     const std::uint32_t next = pos + 8 + key_length + data_length;
     if (pos == header_size) {
-      if (!key.empty() || data != roaming_cdb_marker) return false;
-    } else if (key.empty() || !is_canonical_time(data)) {
-      return false;
-    }
-    if (pos != header_size && !keep(key, *parse_login_time(data))) {
-      if (kept_from < pos) kept.emplace_back(kept_from, pos);
-      kept_from = next;
-      removed += next - pos;
+      if (!key.empty() || data != roaming_cdb_marker || !place(key, pos, next, true)) return false;
     } else {
-      slots.push_back(CdbSlot{cdb_hash_of(key), pos - removed});
+      if (key.empty() || !is_canonical_time(data)) return false;
+      const std::int64_t time = *parse_login_time(data);
+      if (time < previous || !place_fresh_before(time)) return false;
+      previous = time;
+      if (keep(key, time) && !place(key, pos, next, true)) return false;
     }
     pos = next;
   }
-  if (slots.empty()) return false;  // no marker: an empty data area
-  if (kept_from < data_end) kept.emplace_back(kept_from, data_end);
-
-  // The added records, one after the other where the old data area ends.
-  std::string records;
-  std::uint64_t record_at = std::uint64_t{data_end} - removed;
-  for (const auto& [ip, last_login] : added) {
-    if (ip.empty()) return false;
-    char digits[24];
-    auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, last_login);
-    if (ec != std::errc{}) return false;
-    const std::string_view time(digits, static_cast<std::size_t>(digits_end - digits));
-    if (record_at > std::numeric_limits<std::uint32_t>::max()) return false;
-    slots.push_back(CdbSlot{cdb_hash_of(ip), static_cast<std::uint32_t>(record_at)});
-    char lengths[8];
-    put_u32(lengths, static_cast<std::uint32_t>(ip.size()));
-    put_u32(lengths + 4, static_cast<std::uint32_t>(time.size()));
-    records.append(lengths, sizeof lengths);
-    records.append(ip);
-    records.append(time);
-    record_at += sizeof lengths + ip.size() + time.size();
-  }
-  const std::uint64_t tables_at = record_at;
+  if (slots.empty() || !place_fresh_before(std::nullopt)) return false;  // no marker
+  const std::uint64_t tables_at = area.end();
   if (tables_at + 16 * std::uint64_t{slots.size()} > std::numeric_limits<std::uint32_t>::max())
     return false;  // the long way round refuses it with EFBIG
   char header[header_size];
-  const std::size_t tables_size = 16 * slots.size();
-  std::unique_ptr<char[]> tables(new char[tables_size]);
-  build_cdb_index(slots, static_cast<std::uint32_t>(tables_at), header, tables.get());
+  std::vector<char> tables(16 * slots.size());
+  build_cdb_index(slots, static_cast<std::uint32_t>(tables_at), header, tables.data());
 
   std::vector<iovec> parts;
-  parts.reserve(kept.size() + 3);
   parts.push_back(iovec{header, sizeof header});
-  for (auto [from, to] : kept)
-    parts.push_back(iovec{const_cast<unsigned char*>(mem + from), std::size_t{to - from}});
-  parts.push_back(iovec{records.data(), records.size()});
-  parts.push_back(iovec{tables.get(), tables_size});
+  area.append_to(parts);
+  parts.push_back(iovec{tables.data(), tables.size()});
 
   AtomicFile file(path + ".tmp", path, new_file_mode);
   write_all(file, std::move(parts));

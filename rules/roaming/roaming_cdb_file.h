@@ -65,21 +65,26 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
                        std::size_t expected_bytes = 0,
                        mode_t new_file_mode = default_store_file_mode);
 
+// The store's writers keep the base in order of time (oldest first; see rewrite_roaming_entries),
+// so that relay-clear finds what it expires at the start of the file and reads no further.
+
 // The same file write_roaming_cdb writes for the entries of the roaming cdb at path (which
 // must still be the file identified by current) in file order, the one for ip dropped and
-// (ip, last_login) added last, built without copying the other records: they are checked in
-// the mapped file and written straight from it with one writev. Returns false, having
-// written nothing, when the file is not exactly as write_roaming_cdb leaves it (the marker
-// first and only once, every time in canonical digits, records filling the data area) or no
-// longer the one opened: the caller then goes the long way round, which copes with any
-// valid file and refuses corrupt ones. Throws StoreError when writing fails.
+// (ip, last_login) added before the first later entry (last, for a login now), built without
+// copying the other records: they are checked in the mapped file and written straight from it
+// with one writev. Returns false, having written nothing, when the file is not exactly as the
+// store's writers leave it (the marker first and only once, every time in canonical digits
+// and in order of time, records filling the data area) or no longer the one opened: the
+// caller then goes the long way round, which copes with any valid file and refuses corrupt
+// ones. Throws StoreError when writing fails.
 // new_file_mode serves only when the file has gone meanwhile, as for write_roaming_cdb.
 bool replace_roaming_entry(const std::string& path, const struct stat& current, std::string_view ip,
                            std::int64_t last_login, mode_t new_file_mode = default_store_file_mode);
 
 // The same for many entries at once, as a fold needs: the entries keep() accepts, in file
-// order, then added in its order (IPs that keep() must have refused, or they appear twice),
-// written straight from the mapped file; false, having written nothing, as above.
+// order, with each of added (IPs that keep() must have refused, or they appear twice) put in
+// before the first of them that is later; added entries of equal times keep their order.
+// Written straight from the mapped file; false, having written nothing, as above.
 using KeepEntry = std::function<bool(std::string_view ip, std::int64_t last_login)>;
 bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
                              const std::vector<std::pair<std::string, std::int64_t>>& added,

@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "rules/base/messages.h"
 #include "rules/roaming/file_lock.h"
@@ -44,13 +47,21 @@ bool rewrite_base_in_place(const std::string& path, mode_t new_file_mode, Roamin
       added, new_file_mode);
 }
 
-// Writes the base seen through layers as the new base.
+// Writes the base seen through layers as the new base, in order of time even when the old one
+// was not (another tool's making): from then on relay-clear reads only what it expires.
 void rewrite_base(const std::string& path, mode_t new_file_mode, JournalLayers layers) {
   RoamingCdb base = open_base(path);
   if (rewrite_base_in_place(path, new_file_mode, base, layers)) return;
+  std::vector<std::pair<std::string, std::int64_t>> live;
+  if (for_each_live(base, layers, [&](std::string_view ip, std::int64_t last_login) {
+        live.emplace_back(ip, last_login);
+      }) != 0)
+    throw StoreError(path + ": corrupt roaming cdb");
+  std::stable_sort(live.begin(), live.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
   const std::size_t size = base.is_open() ? static_cast<std::size_t>(base.identity().st_size) : 0;
   write_roaming_cdb(path, [&](const AddEntry& add) {
-    if (for_each_live(base, layers, add) != 0) throw StoreError(path + ": corrupt roaming cdb");
+    for (const auto& [ip, last_login] : live) add(ip, last_login);
   }, size, new_file_mode);
 }
 
@@ -123,6 +134,7 @@ UniqueFd take_store_lock(const std::string& path, std::chrono::milliseconds wait
 
 FoldReport fold_journals(const std::string& path, mode_t new_file_mode,
                          std::optional<std::int64_t> cutoff) {
+  remove_dead_journal_temps(path);
   FoldReport report;
   const JournalState none;
   fold_old_journal(path, new_file_mode, none, report);

@@ -81,26 +81,24 @@ class CdbAdmin final : public RoamingAdmin {
     return entries;
   }
 
-  // Counted on the view, then dropped by a fold under the lock that applies the cutoff last,
-  // so that the base shrinks when relay-clear says it did and readers lose the entries when
-  // the new base lands. No expire record goes to the journal: writing it would take write
-  // permission on PATH.journal, which relay-clear, often another user from cron, did not
-  // need when it rewrote the base by rename (doc/permissions.md); a fold needs only the
-  // directory. The fold is synchronous: relay-clear runs from cron and may wait; its cost is
-  // the base's size, not only what it expires. With nothing to expire it still folds a
-  // journal there is: relay-clear from cron is then the fold of last resort, should
-  // relay-allow's background folds keep failing, and the way to fold from the command line.
+  // relay-clear. One expire record appended to the journal: readers drop the entries at once
+  // and the next fold (relay-allow's, in the background) leaves them out of the base. So its
+  // cost is what it expires, not the store's size: the count reads the base only up to its
+  // first later entry (folds keep it in order of time), and nothing is rewritten. The record
+  // goes in even when the count finds nothing (unless an expire at least as late is there):
+  // a base another tool wrote in another order holds expired entries the count does not
+  // reach, until the first fold sorts it. A user that may not write the journal (relay-clear
+  // from another user's cron needed only the directory when it rewrote the base by rename,
+  // doc/permissions.md) still can: it folds with the cutoff instead, rewriting the base as it
+  // always did. A journal past the fold threshold is folded too: relay-allow's background
+  // folds are then failing, and relay-clear from cron is the fold of last resort.
   std::size_t expire(std::int64_t cutoff) override {
     RoamingView view(path_, CdbMapping::shared, false);  // read once: no copy of the base
     refresh(view);
-    std::size_t expired = 0;
-    visit_entries(view, [&](std::string_view, std::int64_t last_login) {
-      if (last_login <= cutoff) ++expired;
-    });
-    // Nothing to drop or fold: leave the base (and readers' maps) alone.
-    if (expired == 0 && !view.has_journal()) return 0;
-    warn_damaged_lines(path_, expired > 0 ? fold_cdb_journal_expiring(path_, options_, cutoff)
-                                          : fold_cdb_journal(path_, options_));
+    const std::size_t expired = view.count_expiring(cutoff);
+    const std::optional<std::int64_t> done = view.max_cutoff();
+    const bool appended = (done && *done >= cutoff) || append_expire(cutoff);
+    if (appended && journal_outgrown()) fold_now();
     return expired;
   }
 
@@ -133,6 +131,25 @@ class CdbAdmin final : public RoamingAdmin {
   }
 
   void fold_now() const { warn_damaged_lines(path_, fold_cdb_journal(path_, options_)); }
+
+  // True when appended; false when this user may not write the journal and folded with the
+  // cutoff instead.
+  bool append_expire(std::int64_t cutoff) const {
+    try {
+      append_journal_record(path_, encode_expire(cutoff), options_.new_file_mode);
+      return true;
+    } catch (const StoreError& e) {
+      if (e.error_number() != EACCES && e.error_number() != EPERM) throw;
+    }
+    warn_damaged_lines(path_, fold_cdb_journal_expiring(path_, options_, cutoff));
+    return false;
+  }
+
+  bool journal_outgrown() const {
+    struct stat st {};
+    return ::stat(journal_path(path_).c_str(), &st) == 0 &&
+           static_cast<std::uint64_t>(st.st_size) >= options_.fold_threshold;
+  }
 
   // One background fold per journal: the logins after the one that started it find the same
   // journal still over the threshold until the fold moves it aside, and must not each fork.

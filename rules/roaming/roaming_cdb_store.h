@@ -18,7 +18,9 @@
 // fsync, rename, fsync of the directory), then removes PATH.journal.old. A fold that died is
 // finished by the next one. relay-allow starts one in the background, detached, when the
 // journal outgrows fold_threshold; the very first login folds at once, so that the base
-// readers require exists; expire() folds before it returns.
+// readers require exists. A fold writes the base in order of time, so expire() (relay-clear)
+// reads only the entries it expires, and appends one expire record; it folds only when it may
+// not write the journal, or the journal has outgrown fold_threshold.
 // record() never drops other entries, even expired ones: run relay-clear from cron.
 // The base and the journal keep the mode and owner of the base they replace or sit beside
 // (see AtomicFile); the first ones get new_file_mode, whatever the umask.

@@ -1,9 +1,13 @@
 #include "rules/roaming/roaming_journal_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
+#include <memory>
 
 #include "rules/roaming/atomic_file.h"
 #include "rules/roaming/roaming_store.h"
@@ -29,12 +33,29 @@ class TempName {
   std::string path_;
 };
 
+std::string journal_temp_path(const std::string& journal, pid_t pid) {
+  return journal + '.' + std::to_string(pid) + ".tmp";
+}
+
+// The pid in NAME = PREFIX <digits> ".tmp", or 0 when NAME is not such a name.
+pid_t temp_owner(std::string_view name, std::string_view prefix) {
+  if (!name.starts_with(prefix) || !name.ends_with(".tmp")) return 0;
+  const std::string_view digits = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+  if (digits.empty() || digits.size() > 9) return 0;
+  pid_t pid = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
 // Creates the journal under a temporary name with its final permissions, then links it into
 // place, so that PATH.journal never exists with the umask's mode for a moment. Another writer
 // may have created it meanwhile (EEXIST): theirs serves as well.
 void create_journal(const std::string& store_path, mode_t new_file_mode) {
   const std::string journal = journal_path(store_path);
-  const TempName temp(journal + '.' + std::to_string(::getpid()) + ".tmp");
+  const TempName temp(journal_temp_path(journal, ::getpid()));
   ::unlink(temp.path().c_str());  // a crashed writer's leftover with our pid
   // O_EXCL|O_NOFOLLOW: in a shared directory a planted symlink must not redirect our write.
   UniqueFd fd(::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -116,6 +137,24 @@ int JournalFile::read_appended() {
     if (n < 0) return errno;
     if (n == 0) return 0;
     parser_.feed(std::string_view(buffer, static_cast<std::size_t>(n)), sink);
+  }
+}
+
+void remove_dead_journal_temps(const std::string& store_path) {
+  const std::string journal = journal_path(store_path);
+  const std::size_t slash = journal.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : journal.substr(0, slash);
+  const std::string prefix = journal.substr(slash == std::string::npos ? 0 : slash + 1) + '.';
+  const std::unique_ptr<DIR, int (*)(DIR*)> entries(::opendir(dir.c_str()), ::closedir);
+  if (!entries) return;
+  const std::time_t hour_ago = std::time(nullptr) - 3600;
+  while (const dirent* entry = ::readdir(entries.get())) {
+    const pid_t pid = temp_owner(entry->d_name, prefix);
+    if (pid <= 0) continue;
+    const std::string path = dir + '/' + entry->d_name;
+    struct stat st {};
+    const bool dead = ::kill(pid, 0) != 0 && errno == ESRCH;
+    if (dead || (::lstat(path.c_str(), &st) == 0 && st.st_mtime < hour_ago)) ::unlink(path.c_str());
   }
 }
 

@@ -77,4 +77,10 @@ struct JournalAppend {
 JournalAppend append_journal_record(const std::string& store_path, std::string_view record,
                                     mode_t new_file_mode);
 
+// Removes what writers killed while creating the journal left: PATH.journal.PID.tmp of a
+// process that no longer exists, or older than an hour (a PID another process has since
+// taken; a writer holds its name for microseconds). For the fold, under the writers' lock.
+// A failure to remove one is left for the next fold: nothing reads these files.
+void remove_dead_journal_temps(const std::string& store_path);
+
 }  // namespace ucspi

@@ -30,14 +30,21 @@ struct RelayVerdict {
 };
 
 // Thrown by the synchronous (tools') operations with a message fit for "PROG: warning: ...".
+// error_number() is the errno behind it, 0 when none: for a caller that has another way round
+// some failures (relay-clear, which folds when it may not append to the journal).
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, int error_number = 0)
+      : std::runtime_error(what), error_number_(error_number) {}
+  int error_number() const { return error_number_; }
+
+ private:
+  int error_number_;
 };
 
 // The stores' one way to fail naming the operation, djb's way: "unable to open PATH: ERRSTR".
 [[noreturn]] inline void throw_store_error(std::string_view what, const std::string& path, int err) {
-  throw StoreError(std::string(what) + path + ": " + error_str(err));
+  throw StoreError(std::string(what) + path + ": " + error_str(err), err);
 }
 
 struct RoamingEntry {

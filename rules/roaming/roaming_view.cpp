@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <utility>
+#include <vector>
 #include <unordered_set>
 
 namespace ucspi {
@@ -20,13 +23,43 @@ bool named_by(JournalLayers layers, std::string_view ip) {
 }
 
 int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit) {
+  std::vector<std::pair<std::string, std::int64_t>> named;
+  if (for_each_named(base, layers, [&](std::string_view ip, std::int64_t last_login) {
+        named.emplace_back(ip, last_login);
+      }) != 0)
+    return -1;
+  std::stable_sort(named.begin(), named.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::size_t next = 0;
+  auto visit_named_before = [&](std::optional<std::int64_t> time) {
+    for (; next < named.size() && (!time || named[next].second < *time); ++next)
+      visit(named[next].first, named[next].second);
+  };
   if (base.is_open() && base.for_each([&](std::string_view ip, std::int64_t last_login) {
         if (named_by(layers, ip)) return true;
-        if (auto t = resolve_through(layers, ip, last_login)) visit(ip, *t);
+        // Not named, so only an expire can touch it, and that drops it or leaves its time.
+        if (!resolve_through(layers, ip, last_login)) return true;
+        visit_named_before(last_login);
+        visit(ip, last_login);
         return true;
       }) != 0)
     return -1;
-  return for_each_named(base, layers, visit);
+  visit_named_before(std::nullopt);
+  return 0;
+}
+
+std::size_t count_expiring(RoamingCdb& base, JournalLayers layers, std::int64_t cutoff) {
+  std::size_t count = 0;
+  for_each_named(base, layers, [&](std::string_view, std::int64_t last_login) {
+    if (last_login <= cutoff) ++count;
+  });
+  if (!base.is_open()) return count;
+  base.for_each([&](std::string_view ip, std::int64_t last_login) {
+    if (last_login > cutoff) return false;  // in order of time: nothing later expires
+    if (!named_by(layers, ip) && resolve_through(layers, ip, last_login)) ++count;
+    return true;
+  });
+  return count;
 }
 
 int for_each_named(RoamingCdb& base, JournalLayers layers, const AddEntry& visit) {
@@ -96,6 +129,17 @@ int RoamingView::find(std::string_view ip, std::int64_t& last_login) {
 int RoamingView::for_each(const AddEntry& visit) {
   const JournalState* layers[] = {&old_.state(), &journal_.state()};
   return for_each_live(base_.reader(), layers, visit);
+}
+
+std::optional<std::int64_t> RoamingView::max_cutoff() const {
+  std::optional<std::int64_t> journal = journal_.state().max_cutoff(), old = old_.state().max_cutoff();
+  if (journal && old) return std::max(*journal, *old);
+  return journal ? journal : old;
+}
+
+std::size_t RoamingView::count_expiring(std::int64_t cutoff) {
+  const JournalState* layers[] = {&old_.state(), &journal_.state()};
+  return ucspi::count_expiring(base_.reader(), layers, cutoff);
 }
 
 }  // namespace ucspi

@@ -22,10 +22,17 @@ std::optional<std::int64_t> resolve_through(JournalLayers layers, std::string_vi
                                             std::optional<std::int64_t> base_time);
 
 // Calls visit for every live entry of base (which may be closed: no base yet) seen through
-// layers: the base entries no layer names, in file order, then the IPs the layers name.
-// The order keeps a fold's output what cdb_make writes for the base with the recorded IPs
-// moved last, as the store's rewrites always were. 0, or -1 for a corrupt base.
+// layers: the base entries no layer names, in file order, with the IPs the layers name put in
+// before the first later one (the IPs among themselves in order of time). A fold writes them in
+// this order, so a base in order of time stays so. 0, or -1 for a corrupt base.
 int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit);
+
+// How many live entries have a last login <= cutoff, for a base in order of time (as every
+// fold writes it) reading only the base's entries up to the first later one: relay-clear's
+// cost is what it expires (and what earlier expires hid that no fold has dropped yet), not the
+// store's size. On a base in another order it counts only that leading run. A corrupt record
+// ends the count (the fold that drops the entries refuses the base).
+std::size_t count_expiring(RoamingCdb& base, JournalLayers layers, std::int64_t cutoff);
 
 // The two halves of for_each_live: whether a layer names ip (then the base's entry is not
 // visited in file order), and the live entries of the IPs the layers name.
@@ -61,8 +68,11 @@ class RoamingView {
   // 1 and last_login set for a live entry, 0 none, -1 a corrupt base record.
   int find(std::string_view ip, std::int64_t& last_login);
   int for_each(const AddEntry& visit);  // 0, or -1 for a corrupt base
+  std::size_t count_expiring(std::int64_t cutoff);  // the free function, on this view
 
   bool has_base() { return base_.reader().is_open(); }
+  // The latest expire record's cutoff in either journal: entries <= it are gone already.
+  std::optional<std::int64_t> max_cutoff() const;
   // Whether a journal or a dead fold's old one was there when last read: something to fold.
   bool has_journal() const { return journal_.present() || old_.present(); }
   RoamingCdb& base() { return base_.reader(); }

@@ -3,7 +3,8 @@
 // the mapped file by hand. Properties: a file opens only with the marker; for_each never shows
 // the marker and shows times as the format allows; find agrees with for_each on the first
 // record of an IP; after a replace that succeeds the new file holds the old entries but the
-// replaced IP's, in order, then the new entry last; a private copy opens only for a whole
+// replaced IP's, in order, with the new entry before the first later one (a replace succeeds
+// only on a file in order of time); a private copy opens only for a whole
 // file, in which find agrees with for_each on every IP.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -81,10 +82,13 @@ void check_replace(std::string_view bytes, const Entries& before) {
   FUZZ_CHECK(cdb.open(path) == 0);
   Entries after;
   FUZZ_CHECK(read_entries(cdb, after) == 0);
+  // The new entry goes before the first later one, so that a file in order of time stays so.
   Entries expected;
   for (const auto& entry : before)
     if (entry.first != ip) expected.push_back(entry);
-  expected.emplace_back(ip, now);
+  auto later = std::find_if(expected.begin(), expected.end(),
+                            [&](const auto& entry) { return entry.second > now; });
+  expected.insert(later, {ip, now});
   FUZZ_CHECK(after == expected);
   std::int64_t last_login = -1;
   FUZZ_CHECK(cdb.find(ip, last_login) == 1 && last_login == now);

@@ -113,8 +113,9 @@ class Report:
 
 
 class Ctx:
-    def __init__(self, bin_dir, work, fixture):
+    def __init__(self, bin_dir, fold, work, fixture):
         self.bin = bin_dir
+        self.fold = fold
         self.work = work
         self.fixture = fixture
         self.dbdir = os.path.join(work, "mariadb")
@@ -217,11 +218,12 @@ def cdb_healthy(ctx, d):
 
 
 def cdb_folded(ctx, d):
-    """cdb_healthy with every login folded into the base (relay-clear expiring nothing folds
-    the journal), so that damage to the base's bytes reaches the recorded clients."""
+    """cdb_healthy with every login folded into the base (the fold relay-allow runs in the
+    background, run by itself), so that damage to the base's bytes reaches the recorded
+    clients."""
     store = cdb_healthy(ctx, d)
-    subprocess.run([ctx.tool("relay-clear"), "-s", store], env=clean_env(), check=True,
-                   capture_output=True, timeout=30)
+    subprocess.run([ctx.fold, store[4:]], env=clean_env(), check=True, capture_output=True,
+                   timeout=30)
     assert not os.path.exists(store[4:] + ".journal")
     return store
 
@@ -679,6 +681,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--fixture", required=True)
+    p.add_argument("--fold", required=True, help="tests/roaming/roaming_fold")
     a = p.parse_args()
     rep = Report()
     if os.geteuid() != 0:
@@ -687,7 +690,7 @@ def main():
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="no-relay-matrix.")
     os.chmod(work, 0o755)  # uid 65534 reaches the child, the rules and the stores
-    ctx = Ctx(os.path.abspath(a.bin), work, a.fixture)
+    ctx = Ctx(os.path.abspath(a.bin), os.path.abspath(a.fold), work, a.fixture)
     table = []
     try:
         write_child(work, CHILD)

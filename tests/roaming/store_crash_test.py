@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The cdb store through a writer's bad day: relay-allow killed with SIGKILL at random points
-of its write, relay-clear killed at random points of its fold of the journal into the base, a
+of its write, the fold of the journal into the base killed at random points (and relay-clear
+killed at random points of its expire record beside it), a
 filesystem that fills up under it, and an admin rewriting the store in place
 (`cat new > relay.cdb`) while logins read it. Afterwards the store always reads, no login
 recorded before is lost, and a login never fails for it: relay-allow runs the login's program
 whatever happened to the record (a read of a file cut under it once killed relay-allow with
 SIGBUS before the login's program ran).
 
-    store_crash_test.py --bin DIR            (needs root: the full filesystem is a small tmpfs
-                                              mounted in a private mount namespace)
+    store_crash_test.py --bin DIR --fold ROAMING_FOLD
+                          (needs root: the full filesystem is a small tmpfs mounted in a
+                          private mount namespace; ROAMING_FOLD is tests/roaming/roaming_fold,
+                          the fold relay-allow runs in the background, run by itself)
 """
 import argparse
 import os
@@ -97,26 +100,28 @@ def journal_login(ip, when):
     return b"\n" + body + b" " + f"{fnv1a64(body):016x}".encode() + b"\n"
 
 
-def killed_mid_fold(c, bin_dir, work, kills):
-    """relay-clear folds the journal into the base (rename to .journal.old, write the new base,
-    remove .journal.old): killed anywhere in that, the store still lists every login, and the
-    next fold finishes the dead one."""
+def killed_mid_fold(c, bin_dir, fold, work, kills):
+    """The fold (relay-allow's, in the background) merges the journal into the base (rename to
+    .journal.old, write the new base, remove .journal.old): killed anywhere in that, the store
+    still lists every login, and the next fold finishes the dead one. relay-clear, killed at
+    random moments of its expire record beside them, loses nothing either."""
     store = os.path.join(work, "fold.cdb")
     now = int(time.time())
     recorded = {f"10.7.{i // 250}.{i % 250 + 1}" for i in range(20000)}
     with open(store + ".journal", "wb") as f:  # a big base makes a fold worth killing
         f.write(b"".join(journal_login(ip, now) for ip in sorted(recorded)))
-    clear = [os.path.join(bin_dir, "relay-clear")]
-    subprocess.run(clear, env=env_for(store), check=True, timeout=60)
+    clear = [fold, store]
+    subprocess.run(clear, check=True, timeout=60)
+    # A window no login here is as old as: each run appends an expire record that drops nothing.
+    expire = [os.path.join(bin_dir, "relay-clear"), "-w", "86400"]
     rng = random.Random(20261201)
-    spans, killed, dead_folds, problems = [], 0, 0, []
+    spans, killed, dead_folds, expires_killed, problems = [], 0, 0, 0, []
     for i in range(kills):
         ip = f"10.8.{i // 250}.{i % 250 + 1}"
         if allow(bin_dir, store, ip).returncode == 0:
             recorded.add(ip)
         start = time.monotonic()
-        proc = subprocess.Popen(clear, env=env_for(store), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(clear, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if i % 2:
             # Every other fold is killed as soon as its .journal.old appears: under a sanitizer
             # most of a fold's time goes before that rename, and random moments rarely hit the
@@ -137,13 +142,23 @@ def killed_mid_fold(c, bin_dir, work, kills):
         code, ips = listed(bin_dir, store)
         if code != 0 or recorded - ips:
             problems.append((ip, code, sorted(recorded - ips)[:5]))
-    final = subprocess.run(clear, env=env_for(store), timeout=60)
+        if spans:
+            proc = subprocess.Popen(expire, env=env_for(store), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, 0.01))
+            proc.send_signal(signal.SIGKILL)
+            expires_killed += proc.wait() != 0
+            code, ips = listed(bin_dir, store)
+            if code != 0 or recorded - ips:
+                problems.append(("relay-clear", ip, code, sorted(recorded - ips)[:5]))
+    final = subprocess.run(clear, timeout=60)
     code, ips = listed(bin_dir, store)
     left = sorted(n for n in os.listdir(work) if n.startswith("fold.cdb.journal") or
                   n == "fold.cdb.tmp")
     c.check(f"SIGKILL during folds ({killed} killed, {dead_folds} of them leaving a "
-            f".journal.old, {kills - killed} finished, one fold {max(spans) * 1000:.1f} ms): "
-            "the store lists every login after each",
+            f".journal.old, {kills - killed} finished, one fold {max(spans) * 1000:.1f} ms) "
+            f"and relay-clear runs ({expires_killed} killed): the store lists every login "
+            "after each",
             dead_folds > 0 and not problems, problems[:5])
     c.check("after the killed folds one fold finishes them: every login in the base, no "
             "journal or temp file left", final.returncode == 0 and code == 0 and
@@ -235,6 +250,7 @@ def main():
         return inner_full_filesystem()
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
+    parser.add_argument("--fold", required=True, help="tests/roaming/roaming_fold")
     parser.add_argument("--kills", type=int, default=KILLS,
                         help=f"relay-allow runs killed at a random point (default {KILLS})")
     args = parser.parse_args()
@@ -244,7 +260,7 @@ def main():
         return c.finish()
     with tempfile.TemporaryDirectory() as work:
         killed_mid_rewrite(c, args.bin, work, args.kills)
-        killed_mid_fold(c, args.bin, work, max(args.kills // 3, 8))
+        killed_mid_fold(c, args.bin, os.path.abspath(args.fold), work, max(args.kills // 3, 8))
         rewritten_in_place(c, args.bin, work)
     full_filesystem(c, args.bin)
     return c.finish()

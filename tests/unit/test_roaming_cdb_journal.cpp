@@ -148,11 +148,17 @@ TEST_CASE("expire counts exactly what goes and hides it at once", "[journal]") {
   admin->record("::1", now);
   auto lookup = make_cdb_lookup(path, window);
 
-  SECTION("through the store, which folds") {
+  SECTION("through the store, which appends an expire record; the next fold drops them") {
+    const struct stat base = stat_of(path);
     CHECK(admin->expire(now - window) == 2);
+    CHECK(stat_of(path).st_ino == base.st_ino);  // nothing rewritten
+    const off_t journal = stat_of(journal_path(path)).st_size;
+    CHECK(admin->expire(now - window) == 0);  // gone already: nothing counted, nothing appended
+    CHECK(stat_of(journal_path(path)).st_size == journal);
+    CHECK(listed(*admin) == Entries{{"10.0.0.3", now - window + 1}, {"::1", now}});
+    fold_cdb_journal(path);
     CHECK(base_entries(path) == Entries{{"10.0.0.3", now - window + 1}, {"::1", now}});
     CHECK_FALSE(exists(journal_path(path)));
-    CHECK(admin->expire(now - window) == 0);
   }
   SECTION("an expire record alone, before any fold") {
     append_journal_record(path, encode_expire(now - window), 0644);
@@ -166,10 +172,10 @@ TEST_CASE("expire counts exactly what goes and hides it at once", "[journal]") {
   CHECK(answer_of(*lookup, "::1", now) == RelayAnswer::relay);
 }
 
-TEST_CASE("expire needs no write permission on the journal, only on the directory",
+TEST_CASE("expire by a user that may not write the journal folds instead, as it always did",
           "[journal][permissions]") {
   // relay-clear often runs from another user's cron: it used to rewrite the base by rename
-  // alone, and still does.
+  // alone, which takes only the directory, and still may.
   TempDir dir;
   const std::string path = dir / "roaming.cdb";
   auto admin = store_with(path, {{"10.0.0.1", now - 4000}}, {{"10.0.0.2", now}, {"::1", now - 5000}});
@@ -183,18 +189,83 @@ TEST_CASE("expire needs no write permission on the journal, only on the director
   CHECK_FALSE(exists(journal_path(path)));
 }
 
-TEST_CASE("expire with nothing to drop folds a journal there is, and else writes nothing",
+TEST_CASE("expire appends one record, none when as late a one is there, and folds a journal "
+          "past the threshold",
           "[journal]") {
   TempDir dir;
   const std::string path = dir / "roaming.cdb";
   auto admin = store_with(path, {{"10.0.0.1", now}}, {});
   const struct stat base = stat_of(path);
   CHECK(admin->expire(now - window) == 0);
-  CHECK(stat_of(path).st_ino == base.st_ino);  // no journal: the base left alone
-  admin->record("10.0.0.2", now);
+  CHECK(stat_of(path).st_ino == base.st_ino);  // nothing rewritten
+  CHECK(read_file(journal_path(path)) == encode_expire(now - window));
   CHECK(admin->expire(now - window) == 0);
+  CHECK(admin->expire(now - window - 5) == 0);
+  CHECK(read_file(journal_path(path)) == encode_expire(now - window));
+  // relay-allow's background folds failing: relay-clear from cron folds what they left.
+  admin->record("10.0.0.2", now);
+  CHECK(make_cdb_admin(path, CdbWriterOptions{.fold_threshold = 1})->expire(now - window) == 0);
   CHECK_FALSE(exists(journal_path(path)));
   CHECK(base_entries(path) == Entries{{"10.0.0.1", now}, {"10.0.0.2", now}});
+  CHECK(stat_of(path).st_ino != base.st_ino);
+}
+
+// The base's entries in file order, as relay-clear's count reads them.
+std::vector<std::int64_t> base_times_in_file_order(const std::string& path) {
+  RoamingCdb cdb;
+  REQUIRE(cdb.open(path) == 0);
+  std::vector<std::int64_t> times;
+  REQUIRE(cdb.for_each([&](std::string_view, std::int64_t last_login) {
+    times.push_back(last_login);
+    return true;
+  }) == 0);
+  return times;
+}
+
+TEST_CASE("every fold leaves the base in order of time, and expire counts exactly on it",
+          "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  // Another tool's base, in no order: the first fold sorts it (the long way round), later
+  // ones keep it sorted (straight from the old base).
+  std::map<std::string, std::int64_t> model;
+  for (int n = 0; n < 500; ++n)
+    model["10.1." + std::to_string(n / 256) + "." + std::to_string(n % 256)] = now - (n * 7919) % 5000;
+  write_roaming_cdb(path, [&](const AddEntry& add) {
+    for (const auto& [ip, last_login] : model) add(ip, last_login);  // in order of IP, not time
+  });
+  auto admin = make_cdb_admin(path, CdbWriterOptions{.refresh_interval = 0, .fold_threshold = 1'000'000});
+  auto expire_in_model = [&](std::int64_t cutoff) {
+    std::size_t expired = 0;
+    for (auto it = model.begin(); it != model.end();)
+      it->second <= cutoff ? (++expired, it = model.erase(it)) : ++it;
+    return expired;
+  };
+  // On that base the count stops at the first later entry, but the expire record hides them all.
+  const std::size_t first = expire_in_model(now - 2500);
+  CHECK(admin->expire(now - 2500) < first);
+  CHECK(listed(*admin) == Entries(model.begin(), model.end()));
+  fold_cdb_journal(path);
+  CHECK(base_entries(path) == Entries(model.begin(), model.end()));
+
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245 + 12345, (seed >> 8) % 1000; };
+  std::int64_t clock = now;
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string ip = "10.1." + std::to_string(next() % 3) + "." + std::to_string(next() % 256);
+      const std::int64_t at = clock - static_cast<std::int64_t>(next() % 3000);  // not in order
+      admin->record(ip, at);
+      model[ip] = at;  // the latest login recorded decides, even an earlier time
+    }
+    const std::int64_t cutoff = clock - 4000 + static_cast<std::int64_t>(next() % 2000);
+    CHECK(admin->expire(cutoff) == expire_in_model(cutoff));
+    if (round % 3 != 2) fold_cdb_journal(path);  // and sometimes two expires in one journal
+    const std::vector<std::int64_t> times = base_times_in_file_order(path);
+    CHECK(std::is_sorted(times.begin(), times.end()));
+    CHECK(listed(*admin) == Entries(model.begin(), model.end()));
+    clock += 300;
+  }
 }
 
 TEST_CASE("a journal torn at any byte relays exactly the records it holds whole", "[journal]") {
@@ -470,4 +541,24 @@ TEST_CASE("16 writers with folds running under them lose nothing", "[journal][co
               RelayAnswer::relay);
   fold_cdb_journal(path, options);
   CHECK(base_entries(path).size() == writers * per_writer);
+}
+
+TEST_CASE("a fold removes the temporary journals of writers killed while creating it", "[journal]") {
+  TempDir dir;
+  const std::string path = dir / "roaming.cdb";
+  auto admin = store_with(path, {{"10.0.0.1", now}}, {{"10.0.0.2", now}});
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  REQUIRE(dead > 0);
+  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  const std::string journal = journal_path(path);
+  const std::string of_dead = journal + "." + std::to_string(dead) + ".tmp";
+  const std::string of_live = journal + "." + std::to_string(::getpid()) + ".tmp";
+  const std::string not_ours = journal + ".x1.tmp";
+  for (const std::string& file : {of_dead, of_live, not_ours}) write_file(file, "");
+  fold_cdb_journal(path);
+  CHECK_FALSE(exists(of_dead));
+  CHECK(exists(of_live));  // a writer still at it, for all the fold knows
+  CHECK(exists(not_ours));
+  CHECK(base_entries(path) == Entries{{"10.0.0.1", now}, {"10.0.0.2", now}});
 }

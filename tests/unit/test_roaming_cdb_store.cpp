@@ -124,7 +124,7 @@ TEST_CASE("a rewrite copied from the old file is byte for byte what cdb_make wri
   SECTION("a new entry") { ip = "2001:db8::7"; }
   SECTION("an IP twice in a file of another tool's making") {
     Records twice = records;
-    twice.insert(twice.begin() + 10, {"10.0.5.220", "1"});
+    twice.insert(twice.begin() + 10, {"10.0.5.220", twice[9].second});  // in order of time
     write_cdb(path, twice);
     ip = "10.0.5.220";
   }
@@ -148,6 +148,7 @@ TEST_CASE("a file not as the store writes it is rewritten the long way round, to
   SECTION("a time with leading zeros") { records[20].second = "000" + records[20].second; }
   SECTION("the marker not first") { std::swap(records[0], records[1]); }
   SECTION("the marker twice") { records.insert(records.begin() + 100, {"", marker}); }
+  SECTION("entries not in order of time") { std::swap(records[10], records[11]); }
   write_cdb(path, records);
   const std::string ip = "10.0.5.220";
   CHECK_FALSE(replace_roaming_entry(path, identity_of(path), ip, now));

@@ -72,6 +72,11 @@ int CdbReader::open(const char* path, CdbMapping mapping) {
   }
   errno = 0;
   if (cdb_init(&cdb_, fd.get()) != 0) return errno ? errno : EPROTO;
+  // A private copy is read whole at once (is_whole_cdb): its page tables filled in one call
+  // rather than by a fault per page, which under a hypervisor made most of the time it takes
+  // to open a 45 MB store. A kernel before 5.14 says EINVAL: the faults then do it.
+  if (mapping == CdbMapping::private_copy && cdb_.cdb_fsize > 0)
+    ::madvise(const_cast<unsigned char*>(cdb_.cdb_mem), cdb_.cdb_fsize, MADV_POPULATE_READ);
   fd_ = std::move(fd);
   stat_ = st;
   mapped_ = true;

@@ -11,17 +11,23 @@
 
 namespace ucspi {
 
+int open_regular(const char* path, UniqueFd& fd, struct stat& st) {
+  fd.reset(::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  int err = 0;
+  if (!fd || ::fstat(fd.get(), &st) != 0) err = errno;
+  else if (S_ISDIR(st.st_mode)) err = EISDIR;
+  else if (!S_ISREG(st.st_mode)) err = EPROTO;
+  if (err != 0) fd.reset();
+  return err;
+}
+
 UniqueFd open_regular_file(const std::string& path, std::string& problem) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd fd;
   struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0) {
-    problem = error_str(errno);
-    return UniqueFd();
-  }
-  if (S_ISDIR(st.st_mode)) problem = error_str(EISDIR);
-  else if (!S_ISREG(st.st_mode)) problem = "not a regular file";
-  else return fd;
-  return UniqueFd();
+  const int err = open_regular(path.c_str(), fd, st);
+  if (err == EPROTO) problem = "not a regular file";
+  else if (err != 0) problem = error_str(err);
+  return fd;
 }
 
 std::string read_regular_file(const std::string& path, std::string& text) {

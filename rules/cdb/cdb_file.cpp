@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "rules/base/read_regular_file.h"
+
 namespace ucspi {
 namespace {
 
@@ -55,13 +57,10 @@ void CdbReader::close() {
 
 int CdbReader::open(const char* path, CdbMapping mapping) {
   close();
-  UniqueFd fd(::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return errno;
+  UniqueFd fd;
   struct stat st {};
-  if (fstat(fd.get(), &st) == -1) return errno;
-  if (S_ISDIR(st.st_mode)) return EISDIR;
   // mmap fails on anything that is not a regular file; the caller drops the connection.
-  if (!S_ISREG(st.st_mode)) return EPROTO;
+  if (const int err = open_regular(path, fd, st); err != 0) return err;
   // Copied whatever its size: a file cut short by a writer (`cat new > rules.cdb`) may have
   // grown past the 2048-byte header by the time tinycdb looks, and mapping it then would let
   // the next rewrite fault this reader. tinycdb rejects a short copy with EPROTO.

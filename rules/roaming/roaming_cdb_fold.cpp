@@ -23,9 +23,7 @@ RoamingCdb open_base(const std::string& path) {
   RoamingCdb base;
   const int err = base.open(path);
   if (err == 0 || err == ENOENT) return base;
-  if (err == EPROTO) throw StoreError(path + " is not a roaming cdb (no marker record)");
-  if (err == EBADMSG) throw StoreError(path + ": corrupt roaming cdb");
-  throw_store_error("unable to read ", path, err);
+  throw StoreError(view_problem(ViewError{path, err}, path), err);
 }
 
 // The new base written straight from the mapped old one (rewrite_roaming_entries): at 10^6

@@ -39,12 +39,7 @@ class CdbLookup final : public RoamingLookup {
 
   // A store that does not exist yet is a problem too: until a login creates it, nobody relays,
   // and a path mistyped in a run file must not look like a quiet store.
-  std::string problem(const ViewError& error) const {
-    if (error.err == EPROTO && error.path != path_) return error.path + " is not a regular file";
-    if (error.err == EPROTO) return error.path + " is not a roaming cdb";
-    if (error.err == EBADMSG) return error.path + ": corrupt roaming cdb";
-    return "unable to read " + error.path + ": " + error_str(error.err);
-  }
+  std::string problem(const ViewError& error) const { return view_problem(error, path_); }
 
   std::string path_;
   RoamingView view_;
@@ -104,13 +99,8 @@ class CdbAdmin final : public RoamingAdmin {
 
  private:
   void refresh(RoamingView& view) const {
-    std::optional<ViewError> error = view.refresh();
-    if (!error) return;
-    if (error->err == EPROTO && error->path != path_)
-      throw StoreError(error->path + " is not a regular file");
-    if (error->err == EPROTO) throw StoreError(error->path + " is not a roaming cdb (no marker record)");
-    if (error->err == EBADMSG) throw corrupt();
-    throw_store_error("unable to read ", error->path, error->err);
+    if (std::optional<ViewError> error = view.refresh())
+      throw StoreError(view_problem(*error, path_), error->err);
   }
 
   // On a view of its own that reads only ip's records: a journal near the fold threshold

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <memory>
 
+#include "rules/base/read_regular_file.h"
 #include "rules/roaming/atomic_file.h"
 #include "rules/roaming/roaming_store.h"
 
@@ -101,15 +102,10 @@ int JournalFile::reload() {
   identity_ = {};
   // O_NONBLOCK and a regular file only: a FIFO at the path would block the open, and a device
   // such as /dev/zero would never end the read, holding up tcpserver's every connection.
-  fd_.reset(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd_) return errno == ENOENT ? 0 : errno;
-  int err = 0;
-  if (::fstat(fd_.get(), &identity_) != 0) err = errno;
-  else if (S_ISDIR(identity_.st_mode)) err = EISDIR;
-  else if (!S_ISREG(identity_.st_mode)) err = EPROTO;
+  const int err = open_regular(path_.c_str(), fd_, identity_);
   if (err == 0) return read_appended();
-  fd_.reset();
-  return err;
+  identity_ = {};
+  return err == ENOENT ? 0 : err;
 }
 
 int JournalFile::follow(bool& moved) {

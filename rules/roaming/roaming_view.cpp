@@ -8,6 +8,8 @@
 #include <vector>
 #include <unordered_set>
 
+#include "rules/base/error_str.h"
+
 namespace ucspi {
 
 std::optional<std::int64_t> resolve_through(JournalLayers layers, std::string_view ip,
@@ -76,6 +78,13 @@ int for_each_named(RoamingCdb& base, JournalLayers layers, const AddEntry& visit
       if (auto last_login = resolve_through(layers, ip, base_time)) visit(ip, *last_login);
     });
   return corrupt ? -1 : 0;
+}
+
+std::string view_problem(const ViewError& error, const std::string& store_path) {
+  if (error.err == EPROTO && error.path != store_path) return error.path + " is not a regular file";
+  if (error.err == EPROTO) return error.path + " is not a roaming cdb (no marker record)";
+  if (error.err == EBADMSG) return error.path + ": corrupt roaming cdb";
+  return "unable to read " + error.path + ": " + error_str(error.err);
 }
 
 RoamingView::RoamingView(const std::string& path, CdbMapping mapping, bool base_required)

@@ -46,6 +46,11 @@ struct ViewError {
   int err;
 };
 
+// What to tell the admin of it, the same from tcpserver's log and the tools' messages:
+// "PATH is not a roaming cdb (no marker record)", "PATH: corrupt roaming cdb", "JOURNAL is not
+// a regular file", or "unable to read PATH: ERRSTR". store_path: the base's path.
+std::string view_problem(const ViewError& error, const std::string& store_path);
+
 class RoamingView {
  public:
   // mapping: the base's (CdbFollower). base_required: a missing base is ENOENT, as tcpserver

@@ -25,12 +25,13 @@ std::string scenario_csv(const ScenarioResult& r) {
   for (const std::string& side : {std::string("a"), std::string("b")})
     for (const char* f : {"conn_per_s", "p50_ms", "p99_ms", "max_ms", "rss_kib", "vmsize_kib", "errors"})
       text += "," + side + "_" + f;
-  text += ",rate_ratio,p50_ratio,a_server,b_server\n";
+  text += ",rate_ratio,p50_ratio,a_server,b_server,a_fds,b_fds\n";
   for (const LevelFigures& f : r.levels) {
     char ratios[64];
     std::snprintf(ratios, sizeof ratios, "%.4f,%.4f", f.rate_ratio, f.p50_ratio);
     text += std::to_string(f.level) + "," + fields(f.a) + "," + fields(f.b) + "," + ratios + "," +
-            r.scenario->a.label + "," + r.scenario->b.label + "\n";
+            r.scenario->a.label + "," + r.scenario->b.label + "," + std::to_string(f.a.peak.fds) +
+            "," + std::to_string(f.b.peak.fds) + "\n";
   }
   return text;
 }
@@ -45,7 +46,7 @@ std::vector<std::string> write_csv(const std::string& dir, const std::vector<Sce
   std::vector<std::string> written;
   std::string runs =
       "scenario,server,concurrency,round,connections,errors,empty,elapsed_s,conn_per_s,p50_us,"
-      "p90_us,p99_us,max_us,rss_kib,vmsize_kib\n";
+      "p90_us,p99_us,max_us,rss_kib,vmsize_kib,fds\n";
   for (const ScenarioResult& r : results) {
     const std::string path = scenario_csv_path(dir, r.scenario->name);
     write_file(path, scenario_csv(r));
@@ -53,10 +54,10 @@ std::vector<std::string> write_csv(const std::string& dir, const std::vector<Sce
     for (const RunRecord& run : r.runs) {
       const LoadSummary& l = run.load;
       char line[256];
-      std::snprintf(line, sizeof line, "%s,%s,%u,%u,%lu,%lu,%lu,%.3f,%.1f,%.0f,%.0f,%.0f,%.0f,%ld,%ld\n",
+      std::snprintf(line, sizeof line, "%s,%s,%u,%u,%lu,%lu,%lu,%.3f,%.1f,%.0f,%.0f,%.0f,%.0f,%ld,%ld,%ld\n",
                     r.scenario->name.c_str(), run.server.c_str(), run.level, run.round + 1, l.conns,
                     l.errors, l.empty, l.elapsed_s, l.conn_per_s, l.p50_us, l.p90_us, l.p99_us,
-                    l.max_us, run.peak.rss_kib, run.peak.vmsize_kib);
+                    l.max_us, run.peak.rss_kib, run.peak.vmsize_kib, run.peak.fds);
       runs += line;
     }
   }

@@ -18,6 +18,7 @@ constexpr double conn_timeout_s = 10;
 void keep_peak(Memory& peak, const Memory& now) {
   peak.rss_kib = std::max(peak.rss_kib, now.rss_kib);
   peak.vmsize_kib = std::max(peak.vmsize_kib, now.vmsize_kib);
+  peak.fds = std::max(peak.fds, now.fds);
 }
 
 LoadSummary run_against(const ServerProcess& server, unsigned concurrency, unsigned long total,

@@ -37,11 +37,18 @@ const LevelFigures* at_level(const ScenarioResult* r, unsigned level) {
 
 std::string side_row(unsigned level, const std::string& label, const SideFigures& s,
                      std::optional<double> ceiling) {
-  std::string row = format("%6u  %-10s %9.1f %9.2f %9.2f %9.2f %8ld %9ld %7lu", level, label.c_str(),
+  std::string row = format("%6u  %-15s %9.1f %9.2f %9.2f %9.2f %8ld %9ld %7lu", level, label.c_str(),
                            s.conn_per_s, s.p50_ms, s.p99_ms, s.max_ms, s.peak.rss_kib,
                            s.peak.vmsize_kib, s.errors);
   if (ceiling && *ceiling > 0) row += format(" %9.2f", s.conn_per_s / *ceiling);
   return row + "\n";
+}
+
+std::string footprint_line(const std::string& label, const MemoryTrack& m) {
+  return format("parent %s after warm-up / at peak / at the end: RSS %ld / %ld / %ld kB, "
+                "VmSize %ld / %ld / %ld kB, fds %ld / %ld / %ld\n",
+                label.c_str(), m.start.rss_kib, m.peak.rss_kib, m.end.rss_kib, m.start.vmsize_kib,
+                m.peak.vmsize_kib, m.end.vmsize_kib, m.start.fds, m.peak.fds, m.end.fds);
 }
 
 std::string verdict(bool met) { return met ? "met" : "MISSED"; }
@@ -69,20 +76,16 @@ std::string format_tables(const std::vector<ScenarioResult>& results, const Opti
     out += format("median of %u rounds (alternating, order flipped each round); ", options.rounds);
     out += s.connections ? format("%lu connections a run\n", s.connections)
                          : format("%lu connections per client a run\n", s.per_client);
-    out += format("%6s  %-10s %9s %9s %9s %9s %8s %9s %7s %9s\n", "c", "server", "conn/s", "p50 ms",
+    out += format("%6s  %-15s %9s %9s %9s %9s %8s %9s %7s %9s\n", "c", "server", "conn/s", "p50 ms",
                   "p99 ms", "max ms", "RSS kB", "VmSize kB", "errors", "x ceiling");
     for (const LevelFigures& f : r.levels) {
       const auto ceiling = s.child_is_short ? ceiling_at(results, f.level) : std::nullopt;
       out += side_row(f.level, s.a.label, f.a, ceiling);
       out += side_row(f.level, s.b.label, f.b, ceiling);
-      out += format("%6u  %-10s %8.2fx %8.2fx   (A/B, median of the rounds' pairs)\n", f.level,
+      out += format("%6u  %-15s %8.2fx %8.2fx   (A/B, median of the rounds' pairs)\n", f.level,
                     (s.a.label + "/" + s.b.label).c_str(), f.rate_ratio, f.p50_ratio);
     }
-    out += format("parent memory: %s RSS %ld kB after warm-up, %ld kB at peak, %ld kB at the end; "
-                  "%s RSS %ld kB after warm-up, %ld kB at peak, %ld kB at the end\n",
-                  s.a.label.c_str(), r.a_memory.start.rss_kib, r.a_memory.peak.rss_kib,
-                  r.a_memory.end.rss_kib, s.b.label.c_str(), r.b_memory.start.rss_kib,
-                  r.b_memory.peak.rss_kib, r.b_memory.end.rss_kib);
+    out += footprint_line(s.a.label, r.a_memory) + footprint_line(s.b.label, r.b_memory);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -90,7 +91,13 @@ Memory ServerProcess::memory() const {
   std::ifstream in("/proc/" + std::to_string(process_.pid()) + "/status");
   std::stringstream text;
   text << "\n" << in.rdbuf();
-  return {status_field_kib(text.str(), "VmRSS"), status_field_kib(text.str(), "VmSize")};
+  std::error_code gone;  // the process has exited: no descriptors
+  long fds = 0;
+  for (auto it = std::filesystem::directory_iterator(
+           "/proc/" + std::to_string(process_.pid()) + "/fd", gone);
+       !gone && it != std::filesystem::directory_iterator(); it.increment(gone))
+    ++fds;
+  return {status_field_kib(text.str(), "VmRSS"), status_field_kib(text.str(), "VmSize"), fds};
 }
 
 }  // namespace ucspi::bench

@@ -17,10 +17,11 @@ struct ServerSpec {
   int backlog = 100;               // the ceiling's listen backlog
 };
 
-// The parent's memory as /proc/PID/status reports it.
+// The parent's footprint: memory as /proc/PID/status reports it, descriptors in /proc/PID/fd.
 struct Memory {
   long rss_kib = 0;
   long vmsize_kib = 0;
+  long fds = 0;
 };
 
 class ServerProcess {

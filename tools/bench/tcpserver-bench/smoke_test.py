@@ -60,6 +60,8 @@ def check_table(stdout):
     ratios = re.findall(r"^\s*\d+\s+\S+/\S+\s+([\d.]+)x\s+([\d.]+)x", stdout, re.M)
     check(len(ratios) == expected // 2 and all(float(a) > 0 and float(b) > 0 for a, b in ratios),
           "a ratio row per level, above 0")
+    check(len(re.findall(r"^parent .* fds \d+ / \d+ / \d+$", stdout, re.M)) == 2 * len(SCENARIOS),
+          "a footprint line per server")
     goals = re.findall(r"^goal: .*", stdout, re.M)
     check(len(goals) == 5, "5 goal lines (got %d)" % len(goals))
     for g in goals:
@@ -83,6 +85,7 @@ def check_csv(out):
                     check(float(r[side + "_" + field]) > 0, "%s: %s_%s > 0" % (path, side, field))
                 check(r[side + "_errors"] == "0", "%s: %s_errors 0" % (path, side))
             check(float(r["rate_ratio"]) > 0 and float(r["p50_ratio"]) > 0, path + ": ratios")
+            check(int(r["a_fds"]) > 0 and int(r["b_fds"]) > 0, path + ": the parents' descriptors")
     with open(os.path.join(out, "runs.csv"), newline="") as f:
         runs = list(csv.DictReader(f))
     check(len(runs) == sum(len(LEVELS[s]) for s in SCENARIOS) * ROUNDS * 2,

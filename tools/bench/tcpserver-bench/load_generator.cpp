@@ -35,7 +35,7 @@ struct Connection {
 
 class LoadGenerator {
  public:
-  LoadGenerator(const LoadSpec& spec, const std::function<void()>& tick)
+  LoadGenerator(const LoadSpec& spec, const LoadTick& tick)
       : spec_(spec), tick_(tick), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
     if (!epoll_) fail_sys("epoll_create1");
   }
@@ -50,7 +50,7 @@ class LoadGenerator {
       wait_and_handle();
       expire_slow_connections();
       if (tick_ && Clock::now() >= next_tick) {
-        tick_();
+        tick_(results_.latencies_us.size() + results_.errors);
         next_tick = Clock::now() + std::chrono::milliseconds(20);
       }
     }
@@ -160,7 +160,7 @@ class LoadGenerator {
   }
 
   const LoadSpec spec_;
-  const std::function<void()>& tick_;
+  const LoadTick& tick_;
   UniqueFd epoll_;
   Clock::time_point deadline_;
   unsigned long started_ = 0;
@@ -181,7 +181,7 @@ sockaddr_in loopback_target(const std::string& address, unsigned port) {
   return sa;
 }
 
-LoadResults run_load(const LoadSpec& spec, const std::function<void()>& tick) {
+LoadResults run_load(const LoadSpec& spec, const LoadTick& tick) {
   return LoadGenerator(spec, tick).run();
 }
 

@@ -32,9 +32,12 @@ struct LoadResults {
 // tests stay on this machine.
 sockaddr_in loopback_target(const std::string& address, unsigned port);
 
-// Runs one bounded load. tick, if given, is called from the loop at least every 20 ms (for
-// sampling the server while it is under load). Throws std::runtime_error when the machine
-// refuses a socket or epoll call.
-LoadResults run_load(const LoadSpec& spec, const std::function<void()>& tick = {});
+// Called from the load's loop at least every 20 ms with the count of connections finished so
+// far, well or not: for sampling the server under load and for showing progress.
+using LoadTick = std::function<void(unsigned long finished)>;
+
+// Runs one bounded load. Throws std::runtime_error when the machine refuses a socket or epoll
+// call.
+LoadResults run_load(const LoadSpec& spec, const LoadTick& tick = {});
 
 }  // namespace ucspi::bench

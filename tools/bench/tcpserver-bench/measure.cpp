@@ -21,15 +21,20 @@ void keep_peak(Memory& peak, const Memory& now) {
   peak.fds = std::max(peak.fds, now.fds);
 }
 
+// progress and what, if given, show how far the run is.
 LoadSummary run_against(const ServerProcess& server, unsigned concurrency, unsigned long total,
-                        double seconds, Memory& peak) {
+                        double seconds, Memory& peak, Progress* progress = nullptr,
+                        const std::string& what = "") {
   LoadSpec spec;
   spec.target = loopback_target("127.0.0.1", server.port());
   spec.concurrency = concurrency;
   spec.total = total;
   spec.seconds = seconds;
   spec.conn_timeout = conn_timeout_s;
-  const std::function<void()> sample = [&] { keep_peak(peak, server.memory()); };
+  const LoadTick sample = [&](unsigned long finished) {
+    keep_peak(peak, server.memory());
+    if (progress) progress->running(what, finished, total);
+  };
   LoadSummary s = summarize(run_load(spec, sample));
   keep_peak(peak, server.memory());
   return s;
@@ -115,10 +120,11 @@ ScenarioResult measure_scenario(const Scenario& scenario, const Options& options
         r.server = servers[i]->label();
         r.level = level;
         r.round = round;
-        progress.starting(scenario.name + " c=" + std::to_string(level) + " round " +
-                          std::to_string(round + 1) + " " + r.server);
+        const std::string what = scenario.name + " c=" + std::to_string(level) + " round " +
+                                 std::to_string(round + 1) + " " + r.server;
+        progress.starting(what);
         r.load = run_against(*servers[i], level, connections_at(scenario, level), options.seconds,
-                             r.peak);
+                             r.peak, &progress, what);
         keep_peak(tracks[i]->peak, r.peak);
         progress.finished(scenario.name + describe(r));
         result.runs.push_back(std::move(r));

@@ -16,12 +16,24 @@ Progress::~Progress() {
 }
 
 void Progress::starting(const std::string& what) {
+  last_running_ = {};
   if (terminal_) show(what + " ...");
 }
 
 void Progress::finished(const std::string& result) {
   ++done_;
   show(result);
+}
+
+void Progress::running(const std::string& what, unsigned long done, unsigned long total) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_running_ < (terminal_ ? std::chrono::seconds(1) : std::chrono::seconds(30))) return;
+  if (last_running_.time_since_epoch().count() == 0) {  // not at the run's very start
+    last_running_ = now;
+    return;
+  }
+  last_running_ = now;
+  show(what + ": " + std::to_string(done) + " of " + std::to_string(total) + " connections");
 }
 
 void Progress::show(const std::string& text) {

@@ -17,6 +17,9 @@ class Progress {
 
   void starting(const std::string& what);  // what runs now
   void finished(const std::string& result);  // one run done, with its figure
+  // How far the current run is: redrawn each second on a terminal, a line every 30 s
+  // elsewhere, so that a long run shows it is alive without filling a log.
+  void running(const std::string& what, unsigned long done, unsigned long total);
 
  private:
   void show(const std::string& text);
@@ -25,6 +28,7 @@ class Progress {
   bool terminal_;
   bool line_open_ = false;
   std::chrono::steady_clock::time_point begin_;
+  std::chrono::steady_clock::time_point last_running_;
 };
 
 }  // namespace ucspi::bench

@@ -12,10 +12,11 @@ build=${1:-$top/build}
 # pyflakes checks the Python tests; package.deb builds the .deb (dpkg-dev's dpkg-shlibdeps, and
 # file, for cpack), lints it and installs it beside ucspi-tcp.
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
+# gnuplot-nox draws tcpserver-bench's SVG curves, which its smoke test (bench.tcpserver_bench) checks.
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
 mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
 dovecot-core dovecot-pop3d curl swaks daemontools runit s6 systemd clang libclang-rt-14-dev \
-dpkg-dev file lintian"
+dpkg-dev file lintian gnuplot-nox"
 
 # BOOTSTRAP=programs (run-main.sh): only what builds and runs the programs, with
 # -DBUILD_TESTING=OFF: no test tools, no clang, and no MariaDB or Dovecot server on a mail host.

@@ -1,0 +1,18 @@
+// The figures as CSV, for a spreadsheet or gnuplot: OUT/SCENARIO.csv holds the medians at each
+// level, one line a level (the curve), OUT/runs.csv every run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/bench/tcpserver-bench/measure.h"
+
+namespace ucspi::bench {
+
+// Returns the files written. Throws std::runtime_error when one cannot be.
+std::vector<std::string> write_csv(const std::string& dir, const std::vector<ScenarioResult>& results);
+
+// OUT/SCENARIO.csv, as write_csv names it.
+std::string scenario_csv_path(const std::string& dir, const std::string& scenario);
+
+}  // namespace ucspi::bench

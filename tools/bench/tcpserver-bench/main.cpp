@@ -1,0 +1,110 @@
+// tcpserver-bench: our tcpserver against djb's (and against the least a server can do) on this
+// machine, in one run, with the figures BENCHMARKS.md gives. Usage: see options.cpp, or
+// BENCHMARKS.md's section "tcpserver-bench". Loopback only; every run bounded in connections
+// and time; the servers it starts are stopped whatever happens. Exit 0 once it has measured
+// (missed goals included: timings are not pass/fail), 100 for usage, 111 when it could not.
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <stdexcept>
+
+#include "rules/base/messages.h"
+#include "tools/bench/tcpserver-bench/bench_files.h"
+#include "tools/bench/tcpserver-bench/csv_out.h"
+#include "tools/bench/tcpserver-bench/measure.h"
+#include "tools/bench/tcpserver-bench/options.h"
+#include "tools/bench/tcpserver-bench/plots.h"
+#include "tools/bench/tcpserver-bench/progress.h"
+#include "tools/bench/tcpserver-bench/report.h"
+#include "tools/bench/tcpserver-bench/scenarios.h"
+
+namespace {
+
+using namespace ucspi::bench;
+
+void require_program(const std::string& path, const char* what) {
+  if (access(path.c_str(), X_OK) != 0)
+    throw std::runtime_error(std::string(what) + " " + path + " is not an executable (see --help)");
+}
+
+// 1,000 clients at once need more descriptors than a shell's usual 1,024.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+void report_files(const Options& o, const std::vector<ScenarioResult>& results) {
+  std::string lines = "\nCSV:";
+  for (const std::string& f : write_csv(o.out, results)) lines += " " + f;
+  lines += "\n";
+  if (const auto gnuplot = find_gnuplot()) {
+    const auto svgs = write_plots(*gnuplot, o.out, results);
+    lines += "plots:";
+    for (const std::string& f : svgs) lines += " " + f;
+    if (svgs.empty()) lines += " none (no scenario was measured at two levels or more)";
+    lines += "\n";
+  } else {
+    const char* loud =
+        "tcpserver-bench: warning: gnuplot is not on PATH: NO PLOTS were drawn (the CSV files are "
+        "there); apt-get install gnuplot-nox, then run again for the SVG curves";
+    ucspi::print_line({loud});
+    lines += std::string("plots: NONE, ") + (loud + 27) + "\n";
+  }
+  print(lines);
+}
+
+int run(const Options& o) {
+  require_program(o.ours, "--ours");
+  require_program(o.reference, "--reference");
+  require_program(o.tcprules, "--tcprules");
+  raise_descriptor_limit();
+  std::filesystem::create_directories(o.out);
+  const double load_before = load_average();
+  print("tcpserver-bench: ours " + o.ours + "\n                 djb's " + o.reference +
+        "\n                 rules compiled by " + o.tcprules + "\n");
+  print("load average " + std::to_string(load_before).substr(0, 4) + " on " +
+        std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs before the run\n");
+  const WorkDir work;
+  const BenchFiles files = prepare_files(work.path(), o.tcprules);
+  const std::vector<Scenario> scenarios = make_scenarios(o, files);
+  std::vector<ScenarioResult> results;
+  {
+    Progress progress(runs_planned(scenarios, o));
+    for (const Scenario& s : scenarios) results.push_back(measure_scenario(s, o, work.path(), progress));
+  }
+  print(format_tables(results, o));
+  print(format_goals(results));
+  const double load_after = load_average();
+  std::string load = "\nload average " + std::to_string(load_before).substr(0, 4) + " before, " +
+                     std::to_string(load_after).substr(0, 4) + " after the run";
+  if (std::max(load_before, load_after) > 0.75 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)))
+    load += ": the machine was busy, the ratios are less reliable than usual";
+  print(load + "\n");
+  report_files(o, results);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    // The servers were stopped on the way here, by their owners' destructors.
+    ucspi::print_line({"tcpserver-bench: fatal: ", e.what()});
+    return 111;
+  }
+}

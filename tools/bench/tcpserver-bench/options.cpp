@@ -1,0 +1,140 @@
+#include "tools/bench/tcpserver-bench/options.h"
+
+#include <getopt.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string_view>
+
+#include "rules/base/messages.h"
+#include "rules/base/scan_ulong.h"
+#include "rules/base/sibling_program.h"
+
+namespace ucspi::bench {
+namespace {
+
+constexpr std::string_view usage_text =
+    "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
+    "  [--scenarios plain,rules,store,long,ceiling] [--concurrency 1,16,64]\n"
+    "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
+    "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
+    "  [--out DIR]";
+
+[[noreturn]] void usage(std::string_view problem = {}) {
+  if (!problem.empty()) print_line({"tcpserver-bench: ", problem});
+  die(100, {usage_text});
+}
+
+std::vector<std::string> split(std::string_view text) {
+  std::vector<std::string> parts;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    parts.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return parts;
+}
+
+// A whole decimal number in [low, high], or a usage error naming the option.
+unsigned long number(std::string_view text, unsigned long low, unsigned long high, std::string_view option) {
+  std::size_t digits = 0;
+  const unsigned long n = scan_ulong(text, &digits);
+  if (digits == 0 || digits != text.size() || digits > 9 || n < low || n > high)
+    usage(std::string(option) + " wants a number from " + std::to_string(low) + " to " +
+          std::to_string(high) + ", not " + std::string(text));
+  return n;
+}
+
+std::vector<unsigned> levels(std::string_view text, std::string_view option) {
+  std::vector<unsigned> out;
+  for (const std::string& part : split(text))
+    out.push_back(static_cast<unsigned>(number(part, 1, 1000, option)));
+  if (out.empty()) usage(std::string(option) + " wants at least one level");
+  return out;
+}
+
+std::vector<std::string> names(std::string_view text, std::string_view option) {
+  std::vector<std::string> out;
+  if (text == "none") return out;
+  for (std::string& part : split(text)) {
+    const auto& known = scenario_names();
+    if (std::find(known.begin(), known.end(), part) == known.end())
+      usage(std::string(option) + ": no scenario " + part);
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
+// build/bin/tcpserver-bench finds build/reference/ucspi-tcp/usr/bin/tcpserver.
+std::string default_reference() {
+  return sibling_program("../reference/ucspi-tcp/usr/bin/tcpserver").value_or("tcpserver");
+}
+
+}  // namespace
+
+const std::vector<std::string>& scenario_names() {
+  static const std::vector<std::string> all = {"plain", "rules", "store", "long", "ceiling"};
+  return all;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  o.scenarios = scenario_names();
+  o.concurrency = {1, 16, 64};
+  o.curve = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  o.curves = {"rules", "ceiling"};
+  o.long_concurrency = {100, 500};
+  enum { opt_ours = 1, opt_reference, opt_tcprules, opt_scenarios, opt_concurrency, opt_curve,
+         opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out };
+  static const option long_options[] = {
+      {"ours", required_argument, nullptr, opt_ours},
+      {"reference", required_argument, nullptr, opt_reference},
+      {"tcprules", required_argument, nullptr, opt_tcprules},
+      {"scenarios", required_argument, nullptr, opt_scenarios},
+      {"concurrency", required_argument, nullptr, opt_concurrency},
+      {"curve", required_argument, nullptr, opt_curve},
+      {"curves", required_argument, nullptr, opt_curves},
+      {"long-concurrency", required_argument, nullptr, opt_long_c},
+      {"connections", required_argument, nullptr, opt_connections},
+      {"rounds", required_argument, nullptr, opt_rounds},
+      {"seconds", required_argument, nullptr, opt_seconds},
+      {"out", required_argument, nullptr, opt_out},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0}};
+  int opt;
+  while ((opt = getopt_long(argc, argv, "h", long_options, nullptr)) != -1) {
+    const std::string_view arg = optarg ? optarg : "";
+    switch (opt) {
+      case opt_ours: o.ours = arg; break;
+      case opt_reference: o.reference = arg; break;
+      case opt_tcprules: o.tcprules = arg; break;
+      case opt_scenarios: o.scenarios = names(arg, "--scenarios"); break;
+      case opt_concurrency: o.concurrency = levels(arg, "--concurrency"); break;
+      case opt_curve: o.curve = levels(arg, "--curve"); break;
+      case opt_curves: o.curves = names(arg, "--curves"); break;
+      case opt_long_c: o.long_concurrency = levels(arg, "--long-concurrency"); break;
+      case opt_connections: o.connections = number(arg, 1, 1000000, "--connections"); break;
+      case opt_rounds: o.rounds = static_cast<unsigned>(number(arg, 1, 100, "--rounds")); break;
+      case opt_seconds: o.seconds = static_cast<double>(number(arg, 1, 3600, "--seconds")); break;
+      case opt_out: o.out = arg; break;
+      default: usage();
+    }
+  }
+  if (optind != argc) usage("unexpected argument " + std::string(argv[optind]));
+  if (o.scenarios.empty()) usage("--scenarios names none");
+  if (o.out.empty()) usage("--out wants a directory");
+  if (o.ours.empty()) o.ours = sibling_program("tcpserver").value_or("tcpserver");
+  if (o.reference.empty()) o.reference = default_reference();
+  if (o.tcprules.empty()) {
+    const auto slash = o.reference.rfind('/');
+    o.tcprules = slash == std::string::npos ? "tcprules" : o.reference.substr(0, slash + 1) + "tcprules";
+  }
+  // The servers and tcprules run in the harness's temporary directory.
+  for (std::string* path : {&o.ours, &o.reference, &o.tcprules})
+    if (path->find('/') != std::string::npos) *path = std::filesystem::absolute(*path).lexically_normal();
+  return o;
+}
+
+}  // namespace ucspi::bench

@@ -1,0 +1,32 @@
+// tcpserver-bench's command line. Every run it describes is bounded: a count of connections
+// and a time cap per run, a count of rounds, finite lists of concurrency levels.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ucspi::bench {
+
+struct Options {
+  std::string ours;       // our tcpserver
+  std::string reference;  // djb's tcpserver
+  std::string tcprules;   // djb's tcprules: compiles the rules both servers read
+  std::vector<std::string> scenarios;   // in the order given
+  std::vector<unsigned> concurrency;    // every scenario's table (but long's)
+  std::vector<unsigned> curve;          // added to the scenarios named in curves
+  std::vector<std::string> curves;
+  std::vector<unsigned> long_concurrency;
+  unsigned long connections = 1000;     // per run
+  unsigned rounds = 3;
+  double seconds = 60;                  // cap per run
+  std::string out = "tcpserver-bench.out";
+};
+
+// The scenarios there are, in their default order.
+const std::vector<std::string>& scenario_names();
+
+// Exits 100 with the usage on a bad command line. Defaults for the programs: tcpserver beside
+// this program, and djb's under ../reference/ucspi-tcp/usr/bin as the compat suite unpacks it.
+Options parse_options(int argc, char** argv);
+
+}  // namespace ucspi::bench

@@ -1,0 +1,63 @@
+#include "tools/bench/tcpserver-bench/plots.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include "rules/base/exec_path.h"
+#include "tools/bench/tcpserver-bench/child_process.h"
+
+namespace ucspi::bench {
+namespace {
+
+// Columns of SCENARIO.csv (csv_out.cpp): 1 concurrency, 2 A's conn/s, 9 B's conn/s.
+std::string script(const ScenarioResult& r, bool with_ceiling) {
+  const Scenario& s = *r.scenario;
+  std::string gp =
+      "set terminal svg size 720,440 dynamic font 'sans,12' background '#ffffff'\n"
+      "set output '" + s.name + ".svg'\n"
+      "set datafile separator ','\n"
+      "set title 'tcpserver-bench: " + s.name + " (" + s.a.label + " vs " + s.b.label + ")'\n"
+      "set xlabel 'clients at once'\n"
+      "set ylabel 'connections per second (median)'\n"
+      "set logscale x 2\n"
+      "set yrange [0:*]\n"
+      "set grid\n"
+      "set key bottom right\n"
+      "plot '" + s.name + ".csv' skip 1 using 1:2 with linespoints lw 2 title '" + s.a.label + "', \\\n"
+      "     '' skip 1 using 1:9 with linespoints lw 2 title '" + s.b.label + "'";
+  if (with_ceiling)
+    gp += ", \\\n     'ceiling.csv' skip 1 using 1:9 with linespoints dt 2 title 'fork+exec ceiling'";
+  return gp + "\n";
+}
+
+}  // namespace
+
+std::optional<std::string> find_gnuplot() {
+  for (const std::string& path : exec_candidates("gnuplot", std::getenv("PATH")))
+    if (access(path.c_str(), X_OK) == 0) return path;
+  return std::nullopt;
+}
+
+std::vector<std::string> write_plots(const std::string& gnuplot, const std::string& dir,
+                                     const std::vector<ScenarioResult>& results) {
+  bool have_ceiling = false;
+  for (const ScenarioResult& r : results) have_ceiling |= r.scenario->name == "ceiling";
+  std::vector<std::string> written;
+  for (const ScenarioResult& r : results) {
+    if (r.levels.size() < 2) continue;
+    const std::string name = r.scenario->name;
+    const std::string gp_path = dir + "/" + name + ".gp";
+    std::ofstream gp(gp_path, std::ios::trunc);
+    gp << script(r, have_ceiling && name != "ceiling" && name != "long");
+    if (!gp.flush()) throw std::runtime_error("unable to write " + gp_path);
+    run_to_completion({gnuplot, name + ".gp"}, "", dir, std::chrono::seconds(60));
+    written.push_back(dir + "/" + name + ".svg");
+  }
+  return written;
+}
+
+}  // namespace ucspi::bench

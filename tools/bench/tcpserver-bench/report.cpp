@@ -1,0 +1,135 @@
+#include "tools/bench/tcpserver-bench/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+namespace ucspi::bench {
+namespace {
+
+constexpr double goal_rate_c16 = 1.05;
+constexpr double goal_p50_c1 = 0.9;
+constexpr double goal_ceiling = 1.0;
+constexpr double goal_store = 0.95;
+// "Flat": what a parent may grow by between warm-up and its peak, in kB (a few pages of
+// connection slots at the top level; a leak of a few bytes a connection shows far above it).
+constexpr long rss_growth_allowed_kib = 128;
+
+std::string format(const char* fmt, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+const ScenarioResult* find(const std::vector<ScenarioResult>& results, const std::string& name) {
+  for (const ScenarioResult& r : results)
+    if (r.scenario->name == name) return &r;
+  return nullptr;
+}
+
+const LevelFigures* at_level(const ScenarioResult* r, unsigned level) {
+  if (!r) return nullptr;
+  for (const LevelFigures& f : r->levels)
+    if (f.level == level) return &f;
+  return nullptr;
+}
+
+std::string side_row(unsigned level, const std::string& label, const SideFigures& s,
+                     std::optional<double> ceiling) {
+  std::string row = format("%6u  %-15s %9.1f %9.2f %9.2f %9.2f %8ld %9ld %7lu", level, label.c_str(),
+                           s.conn_per_s, s.p50_ms, s.p99_ms, s.max_ms, s.peak.rss_kib,
+                           s.peak.vmsize_kib, s.errors);
+  if (ceiling && *ceiling > 0) row += format(" %9.2f", s.conn_per_s / *ceiling);
+  return row + "\n";
+}
+
+std::string footprint_line(const std::string& label, const MemoryTrack& m) {
+  return format("parent %s after warm-up / at peak / at the end: RSS %ld / %ld / %ld kB, "
+                "VmSize %ld / %ld / %ld kB, fds %ld / %ld / %ld\n",
+                label.c_str(), m.start.rss_kib, m.peak.rss_kib, m.end.rss_kib, m.start.vmsize_kib,
+                m.peak.vmsize_kib, m.end.vmsize_kib, m.start.fds, m.peak.fds, m.end.fds);
+}
+
+std::string verdict(bool met) { return met ? "met" : "MISSED"; }
+
+std::string goal_line(const std::string& what, const LevelFigures* f, double value, bool met,
+                      const std::string& missing) {
+  if (!f) return "goal: " + what + ": not measured (" + missing + ")\n";
+  return "goal: " + what + ": " + format("%.2fx", value) + "  " + verdict(met) + "\n";
+}
+
+}  // namespace
+
+std::optional<double> ceiling_at(const std::vector<ScenarioResult>& results, unsigned level) {
+  const LevelFigures* f = at_level(find(results, "ceiling"), level);
+  if (!f) return std::nullopt;
+  return f->b.conn_per_s;
+}
+
+std::string format_tables(const std::vector<ScenarioResult>& results, const Options& options) {
+  std::string out;
+  for (const ScenarioResult& r : results) {
+    const Scenario& s = *r.scenario;
+    out += "\nscenario " + s.name + ": " + s.a.label + " vs " + s.b.label + "; " + s.description +
+           "\n";
+    out += format("median of %u rounds (alternating, order flipped each round); ", options.rounds);
+    out += s.connections ? format("%lu connections a run\n", s.connections)
+                         : format("%lu connections per client a run\n", s.per_client);
+    out += format("%6s  %-15s %9s %9s %9s %9s %8s %9s %7s %9s\n", "c", "server", "conn/s", "p50 ms",
+                  "p99 ms", "max ms", "RSS kB", "VmSize kB", "errors", "x ceiling");
+    for (const LevelFigures& f : r.levels) {
+      const auto ceiling = s.child_is_short ? ceiling_at(results, f.level) : std::nullopt;
+      out += side_row(f.level, s.a.label, f.a, ceiling);
+      out += side_row(f.level, s.b.label, f.b, ceiling);
+      out += format("%6u  %-15s %8.2fx %8.2fx   (A/B, median of the rounds' pairs)\n", f.level,
+                    (s.a.label + "/" + s.b.label).c_str(), f.rate_ratio, f.p50_ratio);
+    }
+    out += footprint_line(s.a.label, r.a_memory) + footprint_line(s.b.label, r.b_memory);
+  }
+  return out;
+}
+
+std::string format_goals(const std::vector<ScenarioResult>& results) {
+  std::string out = "\ngoals (ours against the others of the same run):\n";
+  const LevelFigures* rules16 = at_level(find(results, "rules"), 16);
+  out += goal_line("conn/s at c=16 with rules >= 1.05x djb's", rules16,
+                   rules16 ? rules16->rate_ratio : 0, rules16 && rules16->rate_ratio >= goal_rate_c16,
+                   "scenario rules at level 16");
+  const LevelFigures* rules1 = at_level(find(results, "rules"), 1);
+  out += goal_line("p50 latency at c=1 with rules <= 0.9x djb's", rules1,
+                   rules1 ? rules1->p50_ratio : 0, rules1 && rules1->p50_ratio <= goal_p50_c1,
+                   "scenario rules at level 1");
+  const LevelFigures* ceiling16 = at_level(find(results, "ceiling"), 16);
+  out += goal_line("conn/s at c=16 >= 1.0x the harness's fork+exec ceiling", ceiling16,
+                   ceiling16 ? ceiling16->rate_ratio : 0,
+                   ceiling16 && ceiling16->rate_ratio >= goal_ceiling, "scenario ceiling at level 16");
+  const LevelFigures* store16 = at_level(find(results, "store"), 16);
+  out += goal_line("conn/s at c=16 with the cdb store >= 0.95x without", store16,
+                   store16 ? store16->rate_ratio : 0, store16 && store16->rate_ratio >= goal_store,
+                   "scenario store at level 16");
+  // Ours is A in every scenario.
+  long growth = 0;
+  std::string where;
+  for (const ScenarioResult& r : results) {
+    const long g = r.a_memory.peak.rss_kib - r.a_memory.start.rss_kib;
+    if (where.empty() || g > growth) {
+      growth = g;
+      where = r.scenario->name;
+    }
+  }
+  out += format("goal: parent RSS flat (ours grows <= %ld kB from warm-up to peak): %+ld kB "
+                "at most (scenario %s)  %s\n",
+                rss_growth_allowed_kib, growth, where.c_str(),
+                verdict(growth <= rss_growth_allowed_kib).c_str());
+  return out;
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  return one;
+}
+
+}  // namespace ucspi::bench

@@ -1,0 +1,98 @@
+#include "tools/bench/tcpserver-bench/scenarios.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ucspi::bench {
+namespace {
+
+// Writes, then ends: the whole connection is the server's cost.
+const std::vector<std::string> short_child = {"/bin/echo", "hi"};
+// Writes, then holds the connection about a second, as a slow SMTP session does.
+const std::vector<std::string> long_child = {"/bin/sh", "-c", "echo hi; exec sleep 1"};
+
+std::vector<unsigned> sorted_levels(std::vector<unsigned> levels) {
+  std::sort(levels.begin(), levels.end());
+  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  return levels;
+}
+
+// djb's option set as qmail run files use it, without lookups (-R -H -l), -1 for the port.
+ServerSpec tcpserver(const std::string& label, const std::string& binary, unsigned limit,
+                     const std::vector<std::string>& extra, const std::vector<std::string>& child) {
+  ServerSpec s;
+  s.label = label;
+  s.argv = {binary, "-1", "-R", "-H", "-l", "bench", "-c", std::to_string(limit), "-b",
+            std::to_string(limit)};
+  s.argv.insert(s.argv.end(), extra.begin(), extra.end());
+  s.argv.insert(s.argv.end(), {"127.0.0.1", "0"});
+  s.argv.insert(s.argv.end(), child.begin(), child.end());
+  return s;
+}
+
+ServerSpec ceiling(unsigned limit, const std::vector<std::string>& child) {
+  ServerSpec s;
+  s.label = "ceiling";
+  s.child = child;
+  s.backlog = static_cast<int>(limit);
+  return s;
+}
+
+Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
+  std::vector<unsigned> levels = o.concurrency;
+  if (std::find(o.curves.begin(), o.curves.end(), name) != o.curves.end())
+    levels.insert(levels.end(), o.curve.begin(), o.curve.end());
+  if (name == "long") levels = o.long_concurrency;
+  levels = sorted_levels(levels);
+  const unsigned limit = std::max(100u, levels.back() + 16);
+  Scenario s;
+  s.name = name;
+  s.levels = levels;
+  s.connections = o.connections;
+  const std::vector<std::string> rules = {"-x", f.rules_cdb};
+  if (name == "plain") {
+    s.description = "no rules, child /bin/echo hi";
+    s.a = tcpserver("ours", o.ours, limit, {}, short_child);
+    s.b = tcpserver("djb", o.reference, limit, {}, short_child);
+  } else if (name == "rules") {
+    s.description = "-x rules.cdb (compiled by djb's tcprules), child /bin/echo hi";
+    s.a = tcpserver("ours", o.ours, limit, rules, short_child);
+    s.b = tcpserver("djb", o.reference, limit, rules, short_child);
+  } else if (name == "store") {
+    s.description = "ours -x rules.cdb with and without -s cdb:relay.cdb (10,000 entries, "
+                    "every connection asks it), child /bin/echo hi";
+    s.a = tcpserver("ours+store", o.ours, limit, {"-x", f.store_rules_cdb, "-s", f.store_spec},
+                    short_child);
+    s.b = tcpserver("ours", o.ours, limit, {"-x", f.store_rules_cdb}, short_child);
+  } else if (name == "long") {
+    s.description = "-c 1000 -x rules.cdb, children hold the connection 1 s (sh: echo; sleep 1); "
+                    "3 connections per client a run";
+    s.a = tcpserver("ours", o.ours, 1000, rules, long_child);
+    s.b = tcpserver("djb", o.reference, 1000, rules, long_child);
+    s.connections = 0;
+    s.per_client = 3;
+    s.child_is_short = false;
+  } else if (name == "ceiling") {
+    s.description = "ours (no rules) against the harness's accept+fork+exec server, "
+                    "child /bin/echo hi";
+    s.a = tcpserver("ours", o.ours, limit, {}, short_child);
+    s.b = ceiling(limit, short_child);
+  } else {
+    throw std::logic_error("no scenario " + name);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<Scenario> make_scenarios(const Options& options, const BenchFiles& files) {
+  std::vector<Scenario> out;
+  for (const std::string& name : options.scenarios) out.push_back(make(name, options, files));
+  return out;
+}
+
+unsigned long connections_at(const Scenario& scenario, unsigned level) {
+  return scenario.connections ? scenario.connections : scenario.per_client * level;
+}
+
+}  // namespace ucspi::bench

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Smoke run of tcpserver-bench: every scenario at small N, then checks that it ran and that its
+output is sane: a table row per server and level with figures above 0, no errors, a line per
+goal, CSV files that parse with a line per level, and SVG plots when gnuplot is on PATH (the
+loud warning when it is not). Never a speed: timings are not pass/fail.
+
+    smoke_test.py --bench BUILD/bin/tcpserver-bench --ours BUILD/bin/tcpserver \
+                  --reference-dir BUILD/reference
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SCENARIOS = ["plain", "rules", "store", "long", "ceiling"]
+SERVERS = {"plain": ("ours", "djb"), "rules": ("ours", "djb"), "store": ("ours+store", "ours"),
+           "long": ("ours", "djb"), "ceiling": ("ours", "ceiling")}
+LEVELS = {"plain": [1, 16], "rules": [1, 2, 4, 16], "store": [1, 16], "long": [4],
+          "ceiling": [1, 2, 4, 16]}
+ROUNDS = 2
+
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAILED: " + what)
+
+
+def run_bench(args, out):
+    ref = os.path.join(args.reference_dir, "ucspi-tcp", "usr", "bin")
+    argv = [args.bench, "--ours", args.ours, "--reference", os.path.join(ref, "tcpserver"),
+            "--tcprules", os.path.join(ref, "tcprules"), "--connections", "30",
+            "--rounds", str(ROUNDS), "--concurrency", "1,16", "--curve", "1,2,4",
+            "--curves", "rules,ceiling", "--long-concurrency", "4", "--seconds", "30",
+            "--out", out]
+    print("running: " + " ".join(argv), flush=True)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=240)
+
+
+def check_table(stdout):
+    for name in SCENARIOS:
+        check(re.search(r"^scenario %s: " % re.escape(name), stdout, re.M),
+              "a table for scenario %s" % name)
+    # c  server  conn/s  p50  p99  max  RSS  VmSize  errors [x ceiling]
+    row = re.compile(r"^\s*(\d+)\s+(\S+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+"
+                     r"(\d+)\s+(\d+)(?:\s+([\d.]+))?\s*$", re.M)
+    rows = row.findall(stdout)
+    expected = sum(len(LEVELS[s]) * 2 for s in SCENARIOS)
+    check(len(rows) == expected, "%d table rows (got %d)" % (expected, len(rows)))
+    for r in rows:
+        label = "row %s" % " ".join(x for x in r if x)
+        check(all(float(x) > 0 for x in r[2:8]), label + ": every figure above 0")
+        check(r[8] == "0", label + ": no errors")
+    ratios = re.findall(r"^\s*\d+\s+\S+/\S+\s+([\d.]+)x\s+([\d.]+)x", stdout, re.M)
+    check(len(ratios) == expected // 2 and all(float(a) > 0 and float(b) > 0 for a, b in ratios),
+          "a ratio row per level, above 0")
+    check(len(re.findall(r"^parent .* fds \d+ / \d+ / \d+$", stdout, re.M)) == 2 * len(SCENARIOS),
+          "a footprint line per server")
+    goals = re.findall(r"^goal: .*", stdout, re.M)
+    check(len(goals) == 5, "5 goal lines (got %d)" % len(goals))
+    for g in goals:
+        check(g.endswith("met") or g.endswith("MISSED"), "goal measured: " + g)
+
+
+def check_csv(out):
+    for name in SCENARIOS:
+        path = os.path.join(out, name + ".csv")
+        check(os.path.exists(path), path + " written")
+        if not os.path.exists(path):
+            continue
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        check([int(r["concurrency"]) for r in rows] == LEVELS[name], path + ": a line per level")
+        for r in rows:
+            check(r["a_server"] == SERVERS[name][0] and r["b_server"] == SERVERS[name][1],
+                  path + ": the servers named")
+            for side in "ab":
+                for field in ("conn_per_s", "p50_ms", "p99_ms", "max_ms", "rss_kib", "vmsize_kib"):
+                    check(float(r[side + "_" + field]) > 0, "%s: %s_%s > 0" % (path, side, field))
+                check(r[side + "_errors"] == "0", "%s: %s_errors 0" % (path, side))
+            check(float(r["rate_ratio"]) > 0 and float(r["p50_ratio"]) > 0, path + ": ratios")
+            check(int(r["a_fds"]) > 0 and int(r["b_fds"]) > 0, path + ": the parents' descriptors")
+    with open(os.path.join(out, "runs.csv"), newline="") as f:
+        runs = list(csv.DictReader(f))
+    check(len(runs) == sum(len(LEVELS[s]) for s in SCENARIOS) * ROUNDS * 2,
+          "runs.csv: a line per run (got %d)" % len(runs))
+    check(all(int(r["connections"]) > 0 and int(r["errors"]) == 0 and int(r["empty"]) == 0
+              for r in runs), "runs.csv: connections made, none failed")
+
+
+def check_plots(out, stdout, stderr):
+    if shutil.which("gnuplot"):
+        for name in ("plain", "rules", "store", "ceiling"):
+            path = os.path.join(out, name + ".svg")
+            check(os.path.exists(path), path + " drawn")
+            if os.path.exists(path):
+                with open(path) as f:
+                    check("<svg" in f.read(), path + " is an SVG")
+    else:
+        print("gnuplot is not on PATH: checking the warning instead of the plots")
+        check("gnuplot is not on PATH" in stderr and "plots: NONE" in stdout,
+              "the missing gnuplot said loudly")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--ours", required=True)
+    ap.add_argument("--reference-dir", required=True)
+    args = ap.parse_args()
+    out = tempfile.mkdtemp(prefix="tcpserver-bench-smoke.")
+    try:
+        result = run_bench(args, out)
+        print(result.stdout)
+        print(result.stderr, file=sys.stderr)
+        check(result.returncode == 0, "exit 0 (got %d)" % result.returncode)
+        check(re.search(r"^\[\d+/\d+", result.stderr, re.M), "progress lines on stderr")
+        if result.returncode == 0:
+            check_table(result.stdout)
+            check_csv(out)
+            check_plots(out, result.stdout, result.stderr)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

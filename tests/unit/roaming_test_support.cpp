@@ -15,17 +15,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "rules/base/c_strings.h"
 #include "rules/roaming/store_factory.h"
 
 namespace ucspi::test {
 namespace {
-
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);

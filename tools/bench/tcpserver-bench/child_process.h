@@ -10,10 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace ucspi::bench {
+#include "rules/base/c_strings.h"
 
-// argv or envp for execve: pointers into strings (which must outlive them), then a null.
-std::vector<char*> c_strings(const std::vector<std::string>& strings);
+namespace ucspi::bench {
 
 // Where a child's standard descriptors go: -1 keeps the harness's own.
 struct ChildIo {

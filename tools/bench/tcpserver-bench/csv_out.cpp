@@ -38,6 +38,21 @@ std::string scenario_csv(const ScenarioResult& r) {
 
 }  // namespace
 
+std::string write_tcprules_csv(const std::string& dir, const TcprulesResult& r) {
+  std::string text =
+      "lines,a_wall_ms,a_rss_kib,b_wall_ms,b_rss_kib,time_ratio,rss_ratio,errors,a_tcprules,"
+      "b_tcprules\n";
+  for (const TcprulesLevel& l : r.levels) {
+    char line[192];
+    std::snprintf(line, sizeof line, "%lu,%.3f,%ld,%.3f,%ld,%.4f,%.4f,%lu,", l.lines, l.a.wall_ms,
+                  l.a.rss_kib, l.b.wall_ms, l.b.rss_kib, l.time_ratio, l.rss_ratio, l.errors);
+    text += line + r.a_label + "," + r.b_label + "\n";
+  }
+  const std::string path = scenario_csv_path(dir, "tcprules");
+  write_file(path, text);
+  return path;
+}
+
 std::string scenario_csv_path(const std::string& dir, const std::string& scenario) {
   return dir + "/" + scenario + ".csv";
 }

@@ -2,14 +2,18 @@
 // machine, in one run, with the figures BENCHMARKS.md gives. Usage: see options.cpp, or
 // BENCHMARKS.md's section "tcpserver-bench". Loopback only; every run bounded in connections
 // and time; the servers it starts are stopped whatever happens. Exit 0 once it has measured
-// (missed goals included: timings are not pass/fail), 100 for usage, 111 when it could not.
+// (missed goals included: timings are not pass/fail), 1 when a tcprules failed or the two
+// tcprules' cdbs differ (a wrong answer, not a timing), 100 for usage, 111 when it could not.
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "rules/base/messages.h"
@@ -21,6 +25,8 @@
 #include "tools/bench/tcpserver-bench/progress.h"
 #include "tools/bench/tcpserver-bench/report.h"
 #include "tools/bench/tcpserver-bench/scenarios.h"
+#include "tools/bench/tcpserver-bench/tcprules_curve.h"
+#include "tools/bench/tcpserver-bench/tcprules_report.h"
 
 namespace {
 
@@ -45,12 +51,29 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
-void report_files(const Options& o, const std::vector<ScenarioResult>& results) {
+bool wants_tcprules(const Options& o) {
+  return std::find(o.scenarios.begin(), o.scenarios.end(), "tcprules") != o.scenarios.end();
+}
+
+std::optional<TcprulesResult> run_tcprules(const Options& o, const std::string& workdir) {
+  if (!wants_tcprules(o)) return std::nullopt;
+  const TcprulesPlan plan{o.our_tcprules, o.tcprules, o.tcprules_lines, o.rounds,
+                          std::chrono::milliseconds(static_cast<long>(o.seconds * 1000))};
+  print("tcprules curve: " + std::to_string(o.tcprules_lines.size()) + " sizes, " +
+        std::to_string(o.rounds) + " rounds\n");
+  return measure_tcprules(plan, workdir);
+}
+
+void report_files(const Options& o, const std::vector<ScenarioResult>& results,
+                  const std::optional<TcprulesResult>& tcprules) {
   std::string lines = "\nCSV:";
   for (const std::string& f : write_csv(o.out, results)) lines += " " + f;
+  if (tcprules) lines += " " + write_tcprules_csv(o.out, *tcprules);
   lines += "\n";
   if (const auto gnuplot = find_gnuplot()) {
-    const auto svgs = write_plots(*gnuplot, o.out, results);
+    auto svgs = write_plots(*gnuplot, o.out, results);
+    if (tcprules && tcprules->levels.size() >= 2)
+      svgs.push_back(write_tcprules_plot(*gnuplot, o.out, *tcprules));
     lines += "plots:";
     for (const std::string& f : svgs) lines += " " + f;
     if (svgs.empty()) lines += " none (no scenario was measured at two levels or more)";
@@ -69,6 +92,7 @@ int run(const Options& o) {
   require_program(o.ours, "--ours");
   require_program(o.reference, "--reference");
   require_program(o.tcprules, "--tcprules");
+  if (wants_tcprules(o)) require_program(o.our_tcprules, "--our-tcprules");
   raise_descriptor_limit();
   std::filesystem::create_directories(o.out);
   const double load_before = load_average();
@@ -84,15 +108,22 @@ int run(const Options& o) {
     Progress progress(runs_planned(scenarios, o));
     for (const Scenario& s : scenarios) results.push_back(measure_scenario(s, o, work.path(), progress));
   }
+  const std::optional<TcprulesResult> tcprules = run_tcprules(o, work.path());
   print(format_tables(results, o));
+  if (tcprules) print(format_tcprules_table(*tcprules, o.rounds));
   print(format_goals(results));
+  if (tcprules) print(format_tcprules_goal(*tcprules));
   const double load_after = load_average();
   std::string load = "\nload average " + std::to_string(load_before).substr(0, 4) + " before, " +
                      std::to_string(load_after).substr(0, 4) + " after the run";
   if (std::max(load_before, load_after) > 0.75 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)))
     load += ": the machine was busy, the ratios are less reliable than usual";
   print(load + "\n");
-  report_files(o, results);
+  report_files(o, results, tcprules);
+  if (tcprules && !tcprules->problems.empty()) {
+    ucspi::print_line({"tcpserver-bench: error: the tcprules curve had errors (see its table)"});
+    return 1;
+  }
   return 0;
 }
 

@@ -16,7 +16,8 @@ namespace {
 
 constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
-    "  [--scenarios plain,rules,store,long,ceiling] [--concurrency 1,16,64]\n"
+    "  [--our-tcprules PATH] [--scenarios plain,rules,store,long,ceiling,tcprules]\n"
+    "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
     "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
     "  [--out DIR]";
@@ -55,6 +56,15 @@ std::vector<unsigned> levels(std::string_view text, std::string_view option) {
   return out;
 }
 
+std::vector<unsigned long> sizes(std::string_view text, std::string_view option) {
+  std::vector<unsigned long> out;
+  for (const std::string& part : split(text)) out.push_back(number(part, 1, 10000000, option));
+  if (out.empty()) usage(std::string(option) + " wants at least one size");
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<std::string> names(std::string_view text, std::string_view option) {
   std::vector<std::string> out;
   if (text == "none") return out;
@@ -72,10 +82,17 @@ std::string default_reference() {
   return sibling_program("../reference/ucspi-tcp/usr/bin/tcpserver").value_or("tcpserver");
 }
 
+// name in program's directory.
+std::string beside(const std::string& program, const std::string& name) {
+  const auto slash = program.rfind('/');
+  return slash == std::string::npos ? name : program.substr(0, slash + 1) + name;
+}
+
 }  // namespace
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> all = {"plain", "rules", "store", "long", "ceiling"};
+  static const std::vector<std::string> all = {"plain", "rules", "store", "long", "ceiling",
+                                                 "tcprules"};
   return all;
 }
 
@@ -86,12 +103,16 @@ Options parse_options(int argc, char** argv) {
   o.curve = {1, 2, 4, 8, 16, 32, 64, 128, 256};
   o.curves = {"rules", "ceiling"};
   o.long_concurrency = {100, 500};
+  o.tcprules_lines = {10, 100, 1000, 10000, 100000, 1000000};
   enum { opt_ours = 1, opt_reference, opt_tcprules, opt_scenarios, opt_concurrency, opt_curve,
-         opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out };
+         opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out, opt_our_tcprules,
+         opt_tcprules_lines };
   static const option long_options[] = {
       {"ours", required_argument, nullptr, opt_ours},
       {"reference", required_argument, nullptr, opt_reference},
       {"tcprules", required_argument, nullptr, opt_tcprules},
+      {"our-tcprules", required_argument, nullptr, opt_our_tcprules},
+      {"tcprules-lines", required_argument, nullptr, opt_tcprules_lines},
       {"scenarios", required_argument, nullptr, opt_scenarios},
       {"concurrency", required_argument, nullptr, opt_concurrency},
       {"curve", required_argument, nullptr, opt_curve},
@@ -110,6 +131,8 @@ Options parse_options(int argc, char** argv) {
       case opt_ours: o.ours = arg; break;
       case opt_reference: o.reference = arg; break;
       case opt_tcprules: o.tcprules = arg; break;
+      case opt_our_tcprules: o.our_tcprules = arg; break;
+      case opt_tcprules_lines: o.tcprules_lines = sizes(arg, "--tcprules-lines"); break;
       case opt_scenarios: o.scenarios = names(arg, "--scenarios"); break;
       case opt_concurrency: o.concurrency = levels(arg, "--concurrency"); break;
       case opt_curve: o.curve = levels(arg, "--curve"); break;
@@ -127,12 +150,11 @@ Options parse_options(int argc, char** argv) {
   if (o.out.empty()) usage("--out wants a directory");
   if (o.ours.empty()) o.ours = sibling_program("tcpserver").value_or("tcpserver");
   if (o.reference.empty()) o.reference = default_reference();
-  if (o.tcprules.empty()) {
-    const auto slash = o.reference.rfind('/');
-    o.tcprules = slash == std::string::npos ? "tcprules" : o.reference.substr(0, slash + 1) + "tcprules";
-  }
+  // Each tcprules beside its tcpserver, as the build and djb's package put them.
+  if (o.tcprules.empty()) o.tcprules = beside(o.reference, "tcprules");
+  if (o.our_tcprules.empty()) o.our_tcprules = beside(o.ours, "tcprules");
   // The servers and tcprules run in the harness's temporary directory.
-  for (std::string* path : {&o.ours, &o.reference, &o.tcprules})
+  for (std::string* path : {&o.ours, &o.reference, &o.tcprules, &o.our_tcprules})
     if (path->find('/') != std::string::npos) *path = std::filesystem::absolute(*path).lexically_normal();
   return o;
 }

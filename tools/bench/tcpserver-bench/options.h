@@ -11,11 +11,13 @@ struct Options {
   std::string ours;       // our tcpserver
   std::string reference;  // djb's tcpserver
   std::string tcprules;   // djb's tcprules: compiles the rules both servers read
+  std::string our_tcprules;  // the tcprules scenario's A
   std::vector<std::string> scenarios;   // in the order given
   std::vector<unsigned> concurrency;    // every scenario's table (but long's)
   std::vector<unsigned> curve;          // added to the scenarios named in curves
   std::vector<std::string> curves;
   std::vector<unsigned> long_concurrency;
+  std::vector<unsigned long> tcprules_lines;  // the tcprules scenario's sizes, ascending
   unsigned long connections = 1000;     // per run
   unsigned rounds = 3;
   double seconds = 60;                  // cap per run

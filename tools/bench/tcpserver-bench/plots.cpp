@@ -34,12 +34,51 @@ std::string script(const ScenarioResult& r, bool with_ceiling) {
   return gp + "\n";
 }
 
+// Columns of tcprules.csv (csv_out.cpp): 1 lines, 2 A's ms, 3 A's kB, 4 B's ms, 5 B's kB.
+std::string tcprules_script(const TcprulesResult& r) {
+  const std::string& a = r.a_label;
+  const std::string& b = r.b_label;
+  return "set terminal svg size 720,440 dynamic font 'sans,12' background '#ffffff'\n"
+         "set output 'tcprules.svg'\n"
+         "set datafile separator ','\n"
+         "set title 'tcpserver-bench: tcprules (" + a + " vs " + b + ")'\n"
+         "set xlabel 'rules file lines'\n"
+         "set ylabel 'wall ms (median)'\n"
+         "set y2label 'peak RSS kB (median)'\n"
+         "set logscale x 10\n"
+         "set logscale y 10\n"
+         "set logscale y2 10\n"
+         "set ytics nomirror\n"
+         "set y2tics\n"
+         "set grid\n"
+         "set key top left\n"
+         "plot 'tcprules.csv' skip 1 using 1:2 with linespoints lw 2 title '" + a + " ms', \\\n"
+         "     '' skip 1 using 1:4 with linespoints lw 2 title '" + b + " ms', \\\n"
+         "     '' skip 1 using 1:3 axes x1y2 with linespoints dt 2 title '" + a + " kB', \\\n"
+         "     '' skip 1 using 1:5 axes x1y2 with linespoints dt 2 title '" + b + " kB'\n";
+}
+
 }  // namespace
 
 std::optional<std::string> find_gnuplot() {
   for (const std::string& path : exec_candidates("gnuplot", std::getenv("PATH")))
     if (access(path.c_str(), X_OK) == 0) return path;
   return std::nullopt;
+}
+
+std::string draw_plot(const std::string& gnuplot, const std::string& dir, const std::string& name,
+                      const std::string& script) {
+  const std::string gp_path = dir + "/" + name + ".gp";
+  std::ofstream gp(gp_path, std::ios::trunc);
+  gp << script;
+  if (!gp.flush()) throw std::runtime_error("unable to write " + gp_path);
+  run_to_completion({gnuplot, name + ".gp"}, "", dir, std::chrono::seconds(60));
+  return dir + "/" + name + ".svg";
+}
+
+std::string write_tcprules_plot(const std::string& gnuplot, const std::string& dir,
+                                const TcprulesResult& result) {
+  return draw_plot(gnuplot, dir, "tcprules", tcprules_script(result));
 }
 
 std::vector<std::string> write_plots(const std::string& gnuplot, const std::string& dir,
@@ -50,12 +89,8 @@ std::vector<std::string> write_plots(const std::string& gnuplot, const std::stri
   for (const ScenarioResult& r : results) {
     if (r.levels.size() < 2) continue;
     const std::string name = r.scenario->name;
-    const std::string gp_path = dir + "/" + name + ".gp";
-    std::ofstream gp(gp_path, std::ios::trunc);
-    gp << script(r, have_ceiling && name != "ceiling" && name != "long");
-    if (!gp.flush()) throw std::runtime_error("unable to write " + gp_path);
-    run_to_completion({gnuplot, name + ".gp"}, "", dir, std::chrono::seconds(60));
-    written.push_back(dir + "/" + name + ".svg");
+    written.push_back(
+        draw_plot(gnuplot, dir, name, script(r, have_ceiling && name != "ceiling" && name != "long")));
   }
   return written;
 }

@@ -23,7 +23,7 @@ struct Scenario {
   bool child_is_short = true;  // /bin/echo, as the ceiling's: its rate is comparable to it
 };
 
-// The scenarios options selects, in its order. Servers get -c and -b above the top level, so
+// The server scenarios options selects, in its order (tcprules, a curve of its own, is not one). Servers get -c and -b above the top level, so
 // that a run measures the server and not SYN retransmits from an overflowing backlog.
 std::vector<Scenario> make_scenarios(const Options& options, const BenchFiles& files);
 

@@ -2,7 +2,8 @@
 """Smoke run of tcpserver-bench: every scenario at small N, then checks that it ran and that its
 output is sane: a table row per server and level with figures above 0, no errors, a line per
 goal, CSV files that parse with a line per level, and SVG plots when gnuplot is on PATH (the
-loud warning when it is not). Never a speed: timings are not pass/fail.
+loud warning when it is not). The tcprules curve likewise, at two small sizes, its cdbs
+byte-identical. Never a speed: timings are not pass/fail.
 
     smoke_test.py --bench BUILD/bin/tcpserver-bench --ours BUILD/bin/tcpserver \
                   --reference-dir BUILD/reference
@@ -22,6 +23,7 @@ SERVERS = {"plain": ("ours", "djb"), "rules": ("ours", "djb"), "store": ("ours+s
 LEVELS = {"plain": [1, 16], "rules": [1, 2, 4, 16], "store": [1, 16], "long": [4],
           "ceiling": [1, 2, 4, 16]}
 ROUNDS = 2
+TCPRULES_LINES = [10, 1000]
 
 failures = []
 
@@ -38,6 +40,8 @@ def run_bench(args, out):
             "--tcprules", os.path.join(ref, "tcprules"), "--connections", "30",
             "--rounds", str(ROUNDS), "--concurrency", "1,16", "--curve", "1,2,4",
             "--curves", "rules,ceiling", "--long-concurrency", "4", "--seconds", "30",
+            "--our-tcprules", os.path.join(os.path.dirname(args.ours), "tcprules"),
+            "--tcprules-lines", ",".join(str(n) for n in TCPRULES_LINES),
             "--out", out]
     print("running: " + " ".join(argv), flush=True)
     return subprocess.run(argv, capture_output=True, text=True, timeout=240)
@@ -63,9 +67,36 @@ def check_table(stdout):
     check(len(re.findall(r"^parent .* fds \d+ / \d+ / \d+$", stdout, re.M)) == 2 * len(SCENARIOS),
           "a footprint line per server")
     goals = re.findall(r"^goal: .*", stdout, re.M)
-    check(len(goals) == 5, "5 goal lines (got %d)" % len(goals))
+    check(len(goals) == 6, "6 goal lines (got %d)" % len(goals))
     for g in goals:
         check(g.endswith("met") or g.endswith("MISSED"), "goal measured: " + g)
+
+
+def check_tcprules(stdout, out):
+    check(re.search(r"^scenario tcprules: ours vs djb", stdout, re.M), "a table for tcprules")
+    # lines  tcprules  wall ms  peak kB  errors
+    rows = re.findall(r"^\s*(\d+)\s+(ours|djb)\s+([\d.]+)\s+(\d+)\s+(\d+)\s*$", stdout, re.M)
+    check([(int(r[0]), r[1]) for r in rows] ==
+          [(n, side) for n in TCPRULES_LINES for side in ("ours", "djb")],
+          "a tcprules row per side and size (got %d)" % len(rows))
+    for r in rows:
+        check(float(r[2]) > 0 and int(r[3]) > 0 and r[4] == "0",
+              "tcprules row %s: figures above 0, no errors" % " ".join(r))
+    check("tcprules: ERROR" not in stdout and "cdbs: byte-identical in every round" in stdout,
+          "tcprules: no errors, identical cdbs")
+    check(re.search(r"^goal: tcprules wall time at %d lines .*(met|MISSED)$" % TCPRULES_LINES[-1],
+                    stdout, re.M), "the tcprules goal at the largest size")
+    path = os.path.join(out, "tcprules.csv")
+    check(os.path.exists(path), path + " written")
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            lines = list(csv.DictReader(f))
+        check([int(r["lines"]) for r in lines] == TCPRULES_LINES, path + ": a line per size")
+        for r in lines:
+            check(all(float(r[k]) > 0 for k in ("a_wall_ms", "a_rss_kib", "b_wall_ms", "b_rss_kib",
+                                                  "time_ratio", "rss_ratio")),
+                  path + ": figures above 0")
+            check(r["errors"] == "0", path + ": no errors")
 
 
 def check_csv(out):
@@ -96,7 +127,7 @@ def check_csv(out):
 
 def check_plots(out, stdout, stderr):
     if shutil.which("gnuplot"):
-        for name in ("plain", "rules", "store", "ceiling"):
+        for name in ("plain", "rules", "store", "ceiling", "tcprules"):
             path = os.path.join(out, name + ".svg")
             check(os.path.exists(path), path + " drawn")
             if os.path.exists(path):
@@ -123,6 +154,7 @@ def main():
         check(re.search(r"^\[\d+/\d+", result.stderr, re.M), "progress lines on stderr")
         if result.returncode == 0:
             check_table(result.stdout)
+            check_tcprules(result.stdout, out)
             check_csv(out)
             check_plots(out, result.stdout, result.stderr)
     finally:

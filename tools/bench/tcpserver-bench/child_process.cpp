@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <exception>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
 #include "rules/base/error_str.h"
+#include "rules/base/exec_path.h"
 #include "rules/base/messages.h"
 #include "rules/base/unique_fd.h"
 
@@ -107,6 +109,12 @@ void ChildProcess::stop() {
   while (waitpid(pid_, nullptr, 0) == -1 && errno == EINTR) {
   }
   pid_ = -1;
+}
+
+std::optional<std::string> find_program(const std::string& name) {
+  for (const std::string& path : exec_candidates(name, std::getenv("PATH")))
+    if (access(path.c_str(), X_OK) == 0) return path;
+  return std::nullopt;
 }
 
 void run_to_completion(const std::vector<std::string>& argv, const std::string& stdin_path,

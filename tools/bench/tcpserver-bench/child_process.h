@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ class ChildProcess {
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
   pid_t pid_ = -1;
 };
+
+// name's path as $PATH finds it, if it is there.
+std::optional<std::string> find_program(const std::string& name);
 
 // Runs argv to its end (bounded by timeout; killed past it) with stdin from the file at
 // stdin_path ("" for /dev/null), in cwd. Throws std::runtime_error unless it exits 0.

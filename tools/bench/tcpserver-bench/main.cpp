@@ -19,6 +19,8 @@
 #include "rules/base/messages.h"
 #include "tools/bench/tcpserver-bench/bench_files.h"
 #include "tools/bench/tcpserver-bench/csv_out.h"
+#include "tools/bench/tcpserver-bench/delay_proxy.h"
+#include "tools/bench/tcpserver-bench/mariadb_fixture.h"
 #include "tools/bench/tcpserver-bench/measure.h"
 #include "tools/bench/tcpserver-bench/options.h"
 #include "tools/bench/tcpserver-bench/plots.h"
@@ -51,12 +53,32 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
-bool wants_tcprules(const Options& o) {
-  return std::find(o.scenarios.begin(), o.scenarios.end(), "tcprules") != o.scenarios.end();
+bool wants(const Options& o, const std::string& scenario) {
+  return std::find(o.scenarios.begin(), o.scenarios.end(), scenario) != o.scenarios.end();
+}
+
+// What the mysql scenarios ask, for as long as they run: MariaDB, and the proxy that puts it
+// further away. Destroyed before the work directory that holds the database.
+struct MysqlBackends {
+  std::optional<MariadbFixture> db;
+  std::optional<DelayProxy> proxy;
+};
+
+void start_mysql(const Options& o, const std::string& workdir, BenchFiles& files, MysqlBackends& m) {
+  if (!wants(o, "mysql") && !wants(o, "mysql+20ms")) return;
+  require_program(o.relay_allow, "--relay-allow");
+  print("starting MariaDB with " + o.mariadb_fixture + "\n");
+  m.db.emplace(o.mariadb_fixture, workdir + "/mariadb");
+  seed_relay_table(*m.db, o.relay_allow);
+  files.mysql_spec = "mysql:" + m.db->conf();
+  m.proxy.emplace(m.db->port(), std::chrono::milliseconds(o.mysql_latency_ms));
+  files.mysql_delayed_spec =
+      "mysql:" + redirected_conf(*m.db, m.proxy->port(), workdir + "/mysql-delayed.conf");
+  files.mysql_latency_ms = o.mysql_latency_ms;
 }
 
 std::optional<TcprulesResult> run_tcprules(const Options& o, const std::string& workdir) {
-  if (!wants_tcprules(o)) return std::nullopt;
+  if (!wants(o, "tcprules")) return std::nullopt;
   const TcprulesPlan plan{o.our_tcprules, o.tcprules, o.tcprules_lines, o.rounds,
                           std::chrono::milliseconds(static_cast<long>(o.seconds * 1000))};
   print("tcprules curve: " + std::to_string(o.tcprules_lines.size()) + " sizes, " +
@@ -92,7 +114,7 @@ int run(const Options& o) {
   require_program(o.ours, "--ours");
   require_program(o.reference, "--reference");
   require_program(o.tcprules, "--tcprules");
-  if (wants_tcprules(o)) require_program(o.our_tcprules, "--our-tcprules");
+  if (wants(o, "tcprules")) require_program(o.our_tcprules, "--our-tcprules");
   raise_descriptor_limit();
   std::filesystem::create_directories(o.out);
   const double load_before = load_average();
@@ -101,7 +123,9 @@ int run(const Options& o) {
   print("load average " + std::to_string(load_before).substr(0, 4) + " on " +
         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs before the run\n");
   const WorkDir work;
-  const BenchFiles files = prepare_files(work.path(), o.tcprules);
+  BenchFiles files = prepare_files(work.path(), o.tcprules);
+  MysqlBackends mysql;
+  start_mysql(o, work.path(), files, mysql);
   const std::vector<Scenario> scenarios = make_scenarios(o, files);
   std::vector<ScenarioResult> results;
   {

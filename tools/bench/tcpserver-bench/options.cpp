@@ -16,11 +16,11 @@ namespace {
 
 constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
-    "  [--our-tcprules PATH] [--scenarios plain,rules,store,long,ceiling,tcprules]\n"
+    "  [--our-tcprules PATH] [--scenarios plain,rules,store,long,ceiling,tcprules,mysql,mysql+20ms]\n"
     "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
     "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
-    "  [--out DIR]";
+    "  [--relay-allow PATH] [--mariadb-fixture PATH] [--mysql-latency 20] [--out DIR]";
 
 [[noreturn]] void usage(std::string_view problem = {}) {
   if (!problem.empty()) print_line({"tcpserver-bench: ", problem});
@@ -70,7 +70,9 @@ std::vector<std::string> names(std::string_view text, std::string_view option) {
   if (text == "none") return out;
   for (std::string& part : split(text)) {
     const auto& known = scenario_names();
-    if (std::find(known.begin(), known.end(), part) == known.end())
+    const auto& optional = optional_scenario_names();
+    if (std::find(known.begin(), known.end(), part) == known.end() &&
+        std::find(optional.begin(), optional.end(), part) == optional.end())
       usage(std::string(option) + ": no scenario " + part);
     out.push_back(std::move(part));
   }
@@ -96,6 +98,11 @@ const std::vector<std::string>& scenario_names() {
   return all;
 }
 
+const std::vector<std::string>& optional_scenario_names() {
+  static const std::vector<std::string> all = {"mysql", "mysql+20ms"};
+  return all;
+}
+
 Options parse_options(int argc, char** argv) {
   Options o;
   o.scenarios = scenario_names();
@@ -106,13 +113,16 @@ Options parse_options(int argc, char** argv) {
   o.tcprules_lines = {10, 100, 1000, 10000, 100000, 1000000};
   enum { opt_ours = 1, opt_reference, opt_tcprules, opt_scenarios, opt_concurrency, opt_curve,
          opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out, opt_our_tcprules,
-         opt_tcprules_lines };
+         opt_tcprules_lines, opt_relay_allow, opt_fixture, opt_latency };
   static const option long_options[] = {
       {"ours", required_argument, nullptr, opt_ours},
       {"reference", required_argument, nullptr, opt_reference},
       {"tcprules", required_argument, nullptr, opt_tcprules},
       {"our-tcprules", required_argument, nullptr, opt_our_tcprules},
       {"tcprules-lines", required_argument, nullptr, opt_tcprules_lines},
+      {"relay-allow", required_argument, nullptr, opt_relay_allow},
+      {"mariadb-fixture", required_argument, nullptr, opt_fixture},
+      {"mysql-latency", required_argument, nullptr, opt_latency},
       {"scenarios", required_argument, nullptr, opt_scenarios},
       {"concurrency", required_argument, nullptr, opt_concurrency},
       {"curve", required_argument, nullptr, opt_curve},
@@ -133,6 +143,9 @@ Options parse_options(int argc, char** argv) {
       case opt_tcprules: o.tcprules = arg; break;
       case opt_our_tcprules: o.our_tcprules = arg; break;
       case opt_tcprules_lines: o.tcprules_lines = sizes(arg, "--tcprules-lines"); break;
+      case opt_relay_allow: o.relay_allow = arg; break;
+      case opt_fixture: o.mariadb_fixture = arg; break;
+      case opt_latency: o.mysql_latency_ms = static_cast<unsigned>(number(arg, 0, 10000, "--mysql-latency")); break;
       case opt_scenarios: o.scenarios = names(arg, "--scenarios"); break;
       case opt_concurrency: o.concurrency = levels(arg, "--concurrency"); break;
       case opt_curve: o.curve = levels(arg, "--curve"); break;
@@ -153,8 +166,12 @@ Options parse_options(int argc, char** argv) {
   // Each tcprules beside its tcpserver, as the build and djb's package put them.
   if (o.tcprules.empty()) o.tcprules = beside(o.reference, "tcprules");
   if (o.our_tcprules.empty()) o.our_tcprules = beside(o.ours, "tcprules");
+  if (o.relay_allow.empty()) o.relay_allow = beside(o.ours, "relay-allow");
+  // The source tree this harness was built from: it is not installed.
+  if (o.mariadb_fixture.empty()) o.mariadb_fixture = UCSPI_SOURCE_DIR "/tests/support/mariadb-fixture.sh";
   // The servers and tcprules run in the harness's temporary directory.
-  for (std::string* path : {&o.ours, &o.reference, &o.tcprules, &o.our_tcprules})
+  for (std::string* path : {&o.ours, &o.reference, &o.tcprules, &o.our_tcprules, &o.relay_allow,
+                            &o.mariadb_fixture})
     if (path->find('/') != std::string::npos) *path = std::filesystem::absolute(*path).lexically_normal();
   return o;
 }

@@ -18,6 +18,9 @@ struct Options {
   std::vector<std::string> curves;
   std::vector<unsigned> long_concurrency;
   std::vector<unsigned long> tcprules_lines;  // the tcprules scenario's sizes, ascending
+  std::string relay_allow;      // ours: makes the MySQL relay table
+  std::string mariadb_fixture;  // tests/support/mariadb-fixture.sh
+  unsigned mysql_latency_ms = 20;  // the delay proxy's round trip
   unsigned long connections = 1000;     // per run
   unsigned rounds = 3;
   double seconds = 60;                  // cap per run
@@ -26,6 +29,8 @@ struct Options {
 
 // The scenarios there are, in their default order.
 const std::vector<std::string>& scenario_names();
+// Those run only when named: they need a MariaDB.
+const std::vector<std::string>& optional_scenario_names();
 
 // Exits 100 with the usage on a bad command line. Defaults for the programs: tcpserver beside
 // this program, and djb's under ../reference/ucspi-tcp/usr/bin as the compat suite unpacks it.

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "rules/base/exec_path.h"
 #include "tools/bench/tcpserver-bench/child_process.h"
 
 namespace ucspi::bench {
@@ -60,11 +59,7 @@ std::string tcprules_script(const TcprulesResult& r) {
 
 }  // namespace
 
-std::optional<std::string> find_gnuplot() {
-  for (const std::string& path : exec_candidates("gnuplot", std::getenv("PATH")))
-    if (access(path.c_str(), X_OK) == 0) return path;
-  return std::nullopt;
-}
+std::optional<std::string> find_gnuplot() { return find_program("gnuplot"); }
 
 std::string draw_plot(const std::string& gnuplot, const std::string& dir, const std::string& name,
                       const std::string& script) {

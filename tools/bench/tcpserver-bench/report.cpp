@@ -12,6 +12,7 @@ constexpr double goal_rate_c16 = 1.05;
 constexpr double goal_p50_c1 = 0.9;
 constexpr double goal_ceiling = 1.0;
 constexpr double goal_store = 0.95;
+constexpr double goal_mysql_latency = 0.9;
 // "Flat": what a parent may grow by between warm-up and its peak, in kB (a few pages of
 // connection slots at the top level; a leak of a few bytes a connection shows far above it).
 constexpr long rss_growth_allowed_kib = 128;
@@ -108,6 +109,11 @@ std::string format_goals(const std::vector<ScenarioResult>& results) {
   out += goal_line("conn/s at c=16 with the cdb store >= 0.95x without", store16,
                    store16 ? store16->rate_ratio : 0, store16 && store16->rate_ratio >= goal_store,
                    "scenario store at level 16");
+  const LevelFigures* delayed64 = at_level(find(results, "mysql+20ms"), 64);
+  out += goal_line("conn/s at c=64 with MySQL 20 ms away >= 0.9x MySQL direct", delayed64,
+                   delayed64 ? delayed64->rate_ratio : 0,
+                   delayed64 && delayed64->rate_ratio >= goal_mysql_latency,
+                   "scenario mysql+20ms at level 64");
   // Ours is A in every scenario.
   long growth = 0;
   std::string where;

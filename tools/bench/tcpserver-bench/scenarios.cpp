@@ -30,6 +30,14 @@ ServerSpec tcpserver(const std::string& label, const std::string& binary, unsign
   return s;
 }
 
+// The rules that let 127.0.0.1 in without relaying, so that every connection asks the store
+// (none for an empty spec).
+std::vector<std::string> store_args(const BenchFiles& f, const std::string& spec) {
+  std::vector<std::string> args = {"-x", f.store_rules_cdb};
+  if (!spec.empty()) args.insert(args.end(), {"-s", spec});
+  return args;
+}
+
 ServerSpec ceiling(unsigned limit, const std::vector<std::string>& child) {
   ServerSpec s;
   s.label = "ceiling";
@@ -61,9 +69,19 @@ Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
   } else if (name == "store") {
     s.description = "ours -x rules.cdb with and without -s cdb:relay.cdb (10,000 entries, "
                     "every connection asks it), child /bin/echo hi";
-    s.a = tcpserver("ours+store", o.ours, limit, {"-x", f.store_rules_cdb, "-s", f.store_spec},
-                    short_child);
-    s.b = tcpserver("ours", o.ours, limit, {"-x", f.store_rules_cdb}, short_child);
+    s.a = tcpserver("ours+store", o.ours, limit, store_args(f, f.store_spec), short_child);
+    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+  } else if (name == "mysql") {
+    s.description = "ours -x rules.cdb with and without -s mysql:CONF (a private MariaDB, "
+                    "10,000 rows, every connection asks it), child /bin/echo hi";
+    s.a = tcpserver("ours+mysql", o.ours, limit, store_args(f, f.mysql_spec), short_child);
+    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+  } else if (name == "mysql+20ms") {
+    s.description = "ours -s mysql:CONF through the harness's proxy adding " +
+                    std::to_string(f.mysql_latency_ms) + " ms a round trip, against MySQL direct";
+    s.a = tcpserver("ours+mysql+" + std::to_string(f.mysql_latency_ms) + "ms", o.ours, limit,
+                    store_args(f, f.mysql_delayed_spec), short_child);
+    s.b = tcpserver("ours+mysql", o.ours, limit, store_args(f, f.mysql_spec), short_child);
   } else if (name == "long") {
     s.description = "-c 1000 -x rules.cdb, children hold the connection 1 s (sh: echo; sleep 1); "
                     "3 connections per client a run";

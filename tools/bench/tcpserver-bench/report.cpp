@@ -124,6 +124,7 @@ std::string format_goals(const std::vector<ScenarioResult>& results) {
       where = r.scenario->name;
     }
   }
+  if (where.empty()) return out + "goal: parent RSS flat: not measured (no server scenario)\n";
   out += format("goal: parent RSS flat (ours grows <= %ld kB from warm-up to peak): %+ld kB "
                 "at most (scenario %s)  %s\n",
                 rss_growth_allowed_kib, growth, where.c_str(),

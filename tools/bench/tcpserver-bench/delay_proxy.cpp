@@ -69,7 +69,7 @@ void pump(std::shared_ptr<Link> link, bool upward, std::chrono::microseconds del
 
 DelayProxy::DelayProxy(unsigned target_port, std::chrono::milliseconds round_trip) {
   const Listener listener = listen_on_loopback(64);
-  const std::chrono::microseconds half = std::chrono::duration_cast<std::chrono::microseconds>(round_trip) / 2;
+  const auto half = std::chrono::duration_cast<std::chrono::microseconds>(round_trip) / 2;
   process_ = ChildProcess::fork_function([&] { serve(listener, target_port, half); }, {});
   port_ = listener.port;
 }

@@ -81,7 +81,8 @@ void seed_relay_table(const MariadbFixture& db, const std::string& relay_allow) 
   const std::string sql_path = dir + "/seed.sql";
   write_text(sql_path, sql + ";\n");
   const auto client = find_program("mariadb");
-  if (!client) throw std::runtime_error("mariadb (the client) is not on PATH: apt-get install mariadb-client");
+  if (!client)
+    throw std::runtime_error("mariadb (the client) is not on PATH: apt-get install mariadb-client");
   const std::string socket = conf_value(dir + "/sql-socket.conf", "socket");
   run_to_completion({*client, "--no-defaults", "--socket=" + socket, "-uroot", "vpopmail"}, sql_path,
                     dir, std::chrono::seconds(60));

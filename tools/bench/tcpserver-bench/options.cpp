@@ -16,7 +16,8 @@ namespace {
 
 constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
-    "  [--our-tcprules PATH] [--scenarios plain,rules,store,long,ceiling,tcprules,mysql,mysql+20ms]\n"
+    "  [--our-tcprules PATH]\n"
+    "  [--scenarios plain,rules,store,long,ceiling,tcprules,mysql,mysql+20ms]\n"
     "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
     "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
@@ -145,7 +146,9 @@ Options parse_options(int argc, char** argv) {
       case opt_tcprules_lines: o.tcprules_lines = sizes(arg, "--tcprules-lines"); break;
       case opt_relay_allow: o.relay_allow = arg; break;
       case opt_fixture: o.mariadb_fixture = arg; break;
-      case opt_latency: o.mysql_latency_ms = static_cast<unsigned>(number(arg, 0, 10000, "--mysql-latency")); break;
+      case opt_latency:
+        o.mysql_latency_ms = static_cast<unsigned>(number(arg, 0, 10000, "--mysql-latency"));
+        break;
       case opt_scenarios: o.scenarios = names(arg, "--scenarios"); break;
       case opt_concurrency: o.concurrency = levels(arg, "--concurrency"); break;
       case opt_curve: o.curve = levels(arg, "--curve"); break;
@@ -168,7 +171,8 @@ Options parse_options(int argc, char** argv) {
   if (o.our_tcprules.empty()) o.our_tcprules = beside(o.ours, "tcprules");
   if (o.relay_allow.empty()) o.relay_allow = beside(o.ours, "relay-allow");
   // The source tree this harness was built from: it is not installed.
-  if (o.mariadb_fixture.empty()) o.mariadb_fixture = UCSPI_SOURCE_DIR "/tests/support/mariadb-fixture.sh";
+  if (o.mariadb_fixture.empty())
+    o.mariadb_fixture = UCSPI_SOURCE_DIR "/tests/support/mariadb-fixture.sh";
   // The servers and tcprules run in the harness's temporary directory.
   for (std::string* path : {&o.ours, &o.reference, &o.tcprules, &o.our_tcprules, &o.relay_allow,
                             &o.mariadb_fixture})

@@ -37,7 +37,9 @@ class LineMaker {
   std::string catch_all() { return ":allow" + variables(false); }
 
  private:
-  unsigned long below(unsigned long n) { return std::uniform_int_distribution<unsigned long>(0, n - 1)(rng_); }
+  unsigned long below(unsigned long n) {
+    return std::uniform_int_distribution<unsigned long>(0, n - 1)(rng_);
+  }
   std::string number(unsigned long n) { return std::to_string(below(n)); }
 
   std::string dotted(int parts) {

@@ -132,6 +132,9 @@ int run(const Options& o) {
     Progress progress(runs_planned(scenarios, o));
     for (const Scenario& s : scenarios) results.push_back(measure_scenario(s, o, work.path(), progress));
   }
+  // Done with MariaDB: its background threads are no company for the tcprules timings.
+  mysql.proxy.reset();
+  mysql.db.reset();
   const std::optional<TcprulesResult> tcprules = run_tcprules(o, work.path());
   print(format_tables(results, o));
   if (tcprules) print(format_tcprules_table(*tcprules, o.rounds));

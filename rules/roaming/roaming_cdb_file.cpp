@@ -134,6 +134,11 @@ int RoamingCdb::for_each(const Visitor& visit) {
   return bad_record ? -1 : r;
 }
 
+void sort_by_login_time(LoginEntries& entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+}
+
 void write_roaming_cdb(const std::string& path, const std::function<void(const AddEntry&)>& produce,
                        std::size_t expected_bytes, mode_t new_file_mode) {
   CdbImage image(expected_bytes);
@@ -212,8 +217,7 @@ struct NewRecords {
   std::vector<Record> in_time_order;
 };
 
-std::optional<NewRecords> encode_added(
-    const std::vector<std::pair<std::string, std::int64_t>>& added) {
+std::optional<NewRecords> encode_added(const LoginEntries& added) {
   std::vector<const std::pair<std::string, std::int64_t>*> order;
   for (const auto& entry : added) order.push_back(&entry);
   std::stable_sort(order.begin(), order.end(),
@@ -243,8 +247,7 @@ std::optional<NewRecords> encode_added(
 }  // namespace
 
 bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
-                             const std::vector<std::pair<std::string, std::int64_t>>& added,
-                             mode_t new_file_mode) {
+                             const LoginEntries& added, mode_t new_file_mode) {
   FileMap old;
   if (!old.map(path, current)) return false;
   const unsigned char* mem = old.bytes();

@@ -68,6 +68,10 @@ void write_roaming_cdb(const std::string& path, const std::function<void(const A
 // The store's writers keep the base in order of time (oldest first; see rewrite_roaming_entries),
 // so that relay-clear finds what it expires at the start of the file and reads no further.
 
+// Entries (IP, last login) oldest first; entries of equal times keep their order.
+using LoginEntries = std::vector<std::pair<std::string, std::int64_t>>;
+void sort_by_login_time(LoginEntries& entries);
+
 // The same file write_roaming_cdb writes for the entries of the roaming cdb at path (which
 // must still be the file identified by current) in file order, the one for ip dropped and
 // (ip, last_login) added before the first later entry (last, for a login now), built without
@@ -87,7 +91,7 @@ bool replace_roaming_entry(const std::string& path, const struct stat& current, 
 // Written straight from the mapped file; false, having written nothing, as above.
 using KeepEntry = std::function<bool(std::string_view ip, std::int64_t last_login)>;
 bool rewrite_roaming_entries(const std::string& path, const struct stat& current, const KeepEntry& keep,
-                             const std::vector<std::pair<std::string, std::int64_t>>& added,
+                             const LoginEntries& added,
                              mode_t new_file_mode = default_store_file_mode);
 
 }  // namespace ucspi

@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -32,7 +31,7 @@ RoamingCdb open_base(const std::string& path) {
 bool rewrite_base_in_place(const std::string& path, mode_t new_file_mode, RoamingCdb& base,
                            JournalLayers layers) {
   if (!base.is_open()) return false;
-  std::vector<std::pair<std::string, std::int64_t>> added;
+  LoginEntries added;
   if (for_each_named(base, layers, [&](std::string_view ip, std::int64_t last_login) {
         added.emplace_back(ip, last_login);
       }) != 0)
@@ -50,13 +49,12 @@ bool rewrite_base_in_place(const std::string& path, mode_t new_file_mode, Roamin
 void rewrite_base(const std::string& path, mode_t new_file_mode, JournalLayers layers) {
   RoamingCdb base = open_base(path);
   if (rewrite_base_in_place(path, new_file_mode, base, layers)) return;
-  std::vector<std::pair<std::string, std::int64_t>> live;
+  LoginEntries live;
   if (for_each_live(base, layers, [&](std::string_view ip, std::int64_t last_login) {
         live.emplace_back(ip, last_login);
       }) != 0)
     throw StoreError(path + ": corrupt roaming cdb");
-  std::stable_sort(live.begin(), live.end(),
-                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  sort_by_login_time(live);
   const std::size_t size = base.is_open() ? static_cast<std::size_t>(base.identity().st_size) : 0;
   write_roaming_cdb(path, [&](const AddEntry& add) {
     for (const auto& [ip, last_login] : live) add(ip, last_login);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "rules/base/read_regular_file.h"
+#include "rules/base/scan_ulong.h"
 #include "rules/roaming/atomic_file.h"
 #include "rules/roaming/roaming_store.h"
 
@@ -40,15 +41,12 @@ std::string journal_temp_path(const std::string& journal, pid_t pid) {
 
 // The pid in NAME = PREFIX <digits> ".tmp", or 0 when NAME is not such a name.
 pid_t temp_owner(std::string_view name, std::string_view prefix) {
-  if (!name.starts_with(prefix) || !name.ends_with(".tmp")) return 0;
-  const std::string_view digits = name.substr(prefix.size(), name.size() - prefix.size() - 4);
-  if (digits.empty() || digits.size() > 9) return 0;
-  pid_t pid = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return 0;
-    pid = pid * 10 + (c - '0');
-  }
-  return pid;
+  if (!name.starts_with(prefix)) return 0;
+  const std::string_view rest = name.substr(prefix.size());
+  std::size_t digits = 0;
+  const unsigned long pid = scan_ulong(rest, &digits);
+  if (digits == 0 || digits > 9 || rest.substr(digits) != ".tmp") return 0;
+  return static_cast<pid_t>(pid);
 }
 
 // Creates the journal under a temporary name with its final permissions, then links it into
@@ -138,9 +136,9 @@ int JournalFile::read_appended() {
 
 void remove_dead_journal_temps(const std::string& store_path) {
   const std::string journal = journal_path(store_path);
-  const std::size_t slash = journal.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : journal.substr(0, slash);
-  const std::string prefix = journal.substr(slash == std::string::npos ? 0 : slash + 1) + '.';
+  const std::string dir = directory_of(journal);
+  // The journal's own name (npos + 1 is 0: a bare name is all name).
+  const std::string prefix = journal.substr(journal.rfind('/') + 1) + '.';
   const std::unique_ptr<DIR, int (*)(DIR*)> entries(::opendir(dir.c_str()), ::closedir);
   if (!entries) return;
   const std::time_t hour_ago = std::time(nullptr) - 3600;

@@ -25,13 +25,12 @@ bool named_by(JournalLayers layers, std::string_view ip) {
 }
 
 int for_each_live(RoamingCdb& base, JournalLayers layers, const AddEntry& visit) {
-  std::vector<std::pair<std::string, std::int64_t>> named;
+  LoginEntries named;
   if (for_each_named(base, layers, [&](std::string_view ip, std::int64_t last_login) {
         named.emplace_back(ip, last_login);
       }) != 0)
     return -1;
-  std::stable_sort(named.begin(), named.end(),
-                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  sort_by_login_time(named);
   std::size_t next = 0;
   auto visit_named_before = [&](std::optional<std::int64_t> time) {
     for (; next < named.size() && (!time || named[next].second < *time); ++next)

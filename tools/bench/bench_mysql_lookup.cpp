@@ -27,19 +27,16 @@
 #include "mysql/login_lookup.h"
 #include "mysql/mysql_handles.h"
 #include "mysql/mysql_store.h"
+#include "tools/bench/bench_addresses.h"
 
 using namespace ucspi;
+using ucspi::bench::bench_ip;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr std::int64_t kNow = 1700000000;
 constexpr int kSeeded = 2000;
-
-std::string ip_of(long n) {
-  return "10." + std::to_string((n >> 16) & 255) + "." + std::to_string((n >> 8) & 255) + "." +
-         std::to_string(n & 255);
-}
 
 // ---- the delaying proxy: its own thread and event loop, so its waits cost the bench nothing.
 class DelayProxy {
@@ -184,7 +181,7 @@ struct Run {
     long key = n % 4 == 3 ? 1000000 + n : n % kSeeded;
     auto start = Clock::now();
     ++outstanding;
-    store->lookup(ip_of(key), [this, start](LoginAnswer answer) {
+    store->lookup(bench_ip(key), [this, start](LoginAnswer answer) {
       latencies_us.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start).count());
       switch (answer.status) {
@@ -232,7 +229,7 @@ int main(int argc, char** argv) {
     {
       auto admin = make_mysql_admin(config);
       if (admin->list().size() < kSeeded) {
-        for (int n = 0; n < kSeeded; ++n) admin->record(ip_of(n), kNow - 60);
+        for (int n = 0; n < kSeeded; ++n) admin->record(bench_ip(n), kNow - 60);
       }
     }
     std::unique_ptr<DelayProxy> proxy;

@@ -33,10 +33,12 @@
 
 #include "rules/roaming/roaming_cdb_file.h"
 #include "rules/roaming/roaming_view.h"
+#include "tools/bench/bench_addresses.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ucspi::bench::bench_ip;
 
 struct Options {
   long entries = 10'000;
@@ -49,15 +51,10 @@ struct Options {
   long old_entries = 0;  // for relay-clear, at the start of the store
 };
 
-// With -C, old entries for relay-clear first; then stale and fresh ones alternating; ip_of(n)
+// With -C, old entries for relay-clear first; then stale and fresh ones alternating; bench_ip(n)
 // for n at or past entries is a new IP. Each stale entry is refreshed once (then it is fresh):
 // in a small store only the first rounds refresh one.
 constexpr long clear_entries = 2000, clear_runs = 20, clear_batch = 100;
-
-std::string ip_of(long n) {
-  return std::to_string(10 + (n >> 24 & 127)) + "." + std::to_string(n >> 16 & 255) + "." +
-         std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255);
-}
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
@@ -133,9 +130,9 @@ void report(const char* kind, std::vector<double> ms) {
 // The store as a fold leaves it: in order of time. The relay-clear entries are the oldest.
 void preload(const std::string& path, const Options& o, std::int64_t now) {
   ucspi::write_roaming_cdb(path, [&](const ucspi::AddEntry& add) {
-    for (long n = 0; n < o.old_entries; ++n) add(ip_of(n), now - 100'000 + n);
-    for (long n = o.old_entries; n + 1 < o.entries; n += 2) add(ip_of(n), now - 600);  // stale
-    for (long n = o.old_entries + 1; n < o.entries; n += 2) add(ip_of(n), now - 10);  // fresh
+    for (long n = 0; n < o.old_entries; ++n) add(bench_ip(n), now - 100'000 + n);
+    for (long n = o.old_entries; n + 1 < o.entries; n += 2) add(bench_ip(n), now - 600);  // stale
+    for (long n = o.old_entries + 1; n < o.entries; n += 2) add(bench_ip(n), now - 10);  // fresh
   });
 }
 
@@ -154,9 +151,9 @@ void writer(const Options& o, const std::string& store, const std::string& dir, 
     const long new_n = o.entries + i;
     const long stale_n = o.old_entries + 2 * (i % pairs);
     const bool still_stale = i < pairs;
-    const Run a = run({o.relay_allow, "-s", store, "-i", ip_of(new_n)}, err);
-    const Run b = still_stale ? run({o.relay_allow, "-s", store, "-i", ip_of(stale_n)}, err) : Run{0, true};
-    const Run c = run({o.relay_allow, "-s", store, "-i", ip_of(stale_n + 1)}, err);
+    const Run a = run({o.relay_allow, "-s", store, "-i", bench_ip(new_n)}, err);
+    const Run b = still_stale ? run({o.relay_allow, "-s", store, "-i", bench_ip(stale_n)}, err) : Run{0, true};
+    const Run c = run({o.relay_allow, "-s", store, "-i", bench_ip(stale_n + 1)}, err);
     const Run d = run({"/bin/true"}, err);
     std::lock_guard lock(results.mutex);
     results.new_ip.push_back(a.ms);
@@ -178,7 +175,7 @@ long count_lost(const std::string& path, const std::vector<long>& acknowledged) 
   long lost = 0;
   for (long n : acknowledged) {
     std::int64_t last_login = 0;
-    if (view.find(ip_of(n), last_login) != 1) ++lost;
+    if (view.find(bench_ip(n), last_login) != 1) ++lost;
   }
   return lost;
 }

@@ -21,18 +21,15 @@
 #include "rules/roaming/roaming_cdb_store.h"
 #include "rules/roaming/roaming_journal.h"
 #include "rules/roaming/roaming_journal_file.h"
+#include "tools/bench/bench_addresses.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace ucspi;
+using ucspi::bench::bench_ip;
 
 constexpr long journal_logins = 2000;
-
-std::string ip_of(long n) {
-  return std::to_string(10 + (n >> 24 & 127)) + "." + std::to_string(n >> 16 & 255) + "." +
-         std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255);
-}
 
 RelayAnswer ask(RoamingLookup& lookup, const std::string& ip, std::int64_t now) {
   RelayAnswer answer = RelayAnswer::unavailable;
@@ -54,15 +51,15 @@ Figures measure(const std::string& dir, long entries, long lookups) {
   const std::string path = dir + "/roaming." + std::to_string(entries) + ".cdb";
   const std::int64_t now = std::time(nullptr);
   write_roaming_cdb(path, [&](const AddEntry& add) {
-    for (long n = 0; n < entries; ++n) add(ip_of(n), now - 1000);
+    for (long n = 0; n < entries; ++n) add(bench_ip(n), now - 1000);
   });
   std::string journal;
-  for (long n = 0; n < journal_logins; ++n) journal += encode_login(ip_of(entries + n), now);
+  for (long n = 0; n < journal_logins; ++n) journal += encode_login(bench_ip(entries + n), now);
   for (std::size_t at = 0; at < journal.size(); at += 4096)
     append_journal_record(path, std::string_view(journal).substr(at, 4096), 0644);
 
   auto lookup = make_cdb_lookup(path, 1800);
-  if (ask(*lookup, ip_of(0), now) != RelayAnswer::relay) {
+  if (ask(*lookup, bench_ip(0), now) != RelayAnswer::relay) {
     std::fprintf(stderr, "bench_store_lookup: the store does not answer as built\n");
     std::exit(111);
   }
@@ -72,13 +69,13 @@ Figures measure(const std::string& dir, long entries, long lookups) {
   const auto start = Clock::now();
   for (long i = 0; i < lookups; ++i) {
     const long n = i % 3 == 2 ? known + i : (i * 7919) % known;
-    relayed += ask(*lookup, ip_of(n), now) == RelayAnswer::relay;
+    relayed += ask(*lookup, bench_ip(n), now) == RelayAnswer::relay;
   }
   const double lookup_ns = ms_since(start) * 1e6 / static_cast<double>(lookups);
 
   fold_cdb_journal(path);  // the base replaced: the next lookup maps and checks the new one
   const auto reload = Clock::now();
-  if (ask(*lookup, ip_of(0), now) != RelayAnswer::relay) std::exit(111);
+  if (ask(*lookup, bench_ip(0), now) != RelayAnswer::relay) std::exit(111);
   const double reload_ms = ms_since(reload);
   std::error_code ignored;
   for (const char* suffix : {"", ".journal", ".lock"})

@@ -13,6 +13,7 @@
 #include "rules/base/error_str.h"
 #include "rules/roaming/roaming_cdb_file.h"
 #include "rules/roaming/roaming_store.h"
+#include "tools/bench/bench_addresses.h"
 #include "tools/bench/tcpserver-bench/child_process.h"
 
 namespace ucspi::bench {
@@ -73,9 +74,7 @@ std::string make_store(const std::string& dir) {
     write_roaming_cdb(path, [&](const AddEntry& add) {
       add("127.0.0.1", now);
       for (int n = 1; n < store_entries; ++n)
-        add("10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." +
-                std::to_string(n & 255),
-            now);
+        add(bench_ip(n), now);
     });
   } catch (const StoreError& e) {
     throw std::runtime_error(e.what());

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "rules/base/messages.h"
+#include "tools/bench/bench_addresses.h"
 #include "tools/bench/tcpserver-bench/child_process.h"
 
 namespace ucspi::bench {
@@ -76,8 +77,7 @@ void seed_relay_table(const MariadbFixture& db, const std::string& relay_allow) 
   const std::string now = std::to_string(std::time(nullptr));
   std::string sql = "REPLACE INTO relay (ip_addr, timestamp) VALUES ('127.0.0.1'," + now + ")";
   for (int n = 1; n < relay_entries; ++n)
-    sql += ",('10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." +
-           std::to_string(n & 255) + "'," + now + ")";
+    sql += ",('" + bench_ip(n) + "'," + now + ")";
   const std::string sql_path = dir + "/seed.sql";
   write_text(sql_path, sql + ";\n");
   const auto client = find_program("mariadb");

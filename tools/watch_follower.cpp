@@ -105,13 +105,23 @@ void LogFollower::resume_from(const FilePosition& saved) {
     start(std::move(fd), saved.offset);
     return;
   }
-  if (const std::optional<std::string> old = rotated_file(saved)) {
-    UniqueFd old_fd = open_regular_file(*old, problem);
-    if (old_fd && holds(old_fd.get(), saved)) {
-      notice_("info: " + path_ + " was rotated while relay-watch was not running: finishing " +
-              *old + " first, then reading " + path_ + " from its start (a file rotated in "
-              "between, if it was rotated more than once, is not read)");
-      start(std::move(old_fd), saved.offset);
+  const bool still_at_name = st && same_inode(*st, saved);  // then truncated in place
+  if (const std::optional<std::string> old = still_at_name ? std::nullopt : rotated_file(saved)) {
+    if (UniqueFd old_fd = open_regular_file(*old, problem)) {
+      if (holds(old_fd.get(), saved)) {
+        notice_("info: " + path_ + " was rotated while relay-watch was not running: finishing " +
+                *old + " first, then reading " + path_ + " from its start (a file rotated in "
+                "between, if it was rotated more than once, is not read)");
+        start(std::move(old_fd), saved.offset);
+      } else {
+        // Truncated (copytruncate) and then rotated: everything it holds was written after
+        // the last line read, so all of it is read, like a file truncated in place.
+        notice_("warning: " + path_ + " was truncated and then rotated while relay-watch was "
+                "not running: reading " + *old + " from its start, then " + path_ +
+                " (logins written between the last line read and the truncation are not seen)");
+        start(std::move(old_fd), 0);
+        catching_up_ = true;
+      }
       next_catches_up_ = true;
       return;
     }

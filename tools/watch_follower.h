@@ -17,8 +17,9 @@
 //
 // Resuming from a saved position (watch_state.h): the same file, if the name still holds it
 // unchanged; else the rotated file of that inode in the same directory, read to its end
-// before the new one; else (the old file is gone, or was truncated) the file at the name from
-// its start, with a warning saying what may have been missed. The same file is the same inode
+// before the new one (from its start, with a warning, if it was truncated before the rotation);
+// else (the old file is gone, or was truncated) the file at the name from its start, with a
+// warning saying what may have been missed. The same file is the same inode
 // holding the same bytes before the offset, whatever its device number: that can change at a
 // reboot, and reading the file again from its start on each restart would be worse. Without a
 // saved position, a file already there is followed from its end (its old lines are history,

@@ -229,6 +229,27 @@ TEST_CASE("a restart after a truncation while stopped reads the file from its st
   CHECK(again.poll() == Lines{"2 bbbb", "3 cccc"});
 }
 
+// What a run killed after recording a line but before saving its position leaves behind when
+// copytruncate and then a rename rotation follow while it is down: the saved bytes are those
+// before the truncation, the inode is now under the rotated name.
+TEST_CASE("a restart after a truncation and then a rotation while stopped reads the old file whole",
+          "[relay-watch][follower]") {
+  const TempDir dir;
+  const std::string log = dir / "mail.log";
+  const FilePosition saved = first_run(log, "1 aaaa");
+  truncate_to_empty(log);
+  append(log, "2 bbbb\n3 cccc\n");
+  REQUIRE(std::rename(log.c_str(), (dir / "mail.log.3").c_str()) == 0);
+  append(log, "4 dddd\n");
+  Watch again(log, saved);
+  CHECK(again.noticed("was truncated and then rotated while relay-watch was not running: "
+                      "reading " + dir.path() + "/mail.log.3 from its start"));
+  again.poll();
+  again.poll();
+  CHECK(again.lines == Lines{"2 bbbb", "3 cccc", "4 dddd"});
+  CHECK(again.catching_up == Flags{true, true, true});
+}
+
 TEST_CASE("an overlong line is skipped whole, also across a restart", "[relay-watch][follower]") {
   const TempDir dir;
   const std::string log = dir / "mail.log";

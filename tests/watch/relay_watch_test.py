@@ -159,6 +159,22 @@ class Test:
     def saved_offset(self):
         return int(processes.read_text(self.state).split()[3])
 
+    def wait_saved(self, what):
+        """Until the state file holds the log's inode and size: all that was read is saved (at
+        the end of a poll, after the lines' logins are recorded). A kill before that would make
+        the restart read those lines again: another case than the one the phase is about."""
+        def saved():
+            try:
+                fields = processes.read_text(self.state).split()
+                st = os.stat(self.log)
+                return int(fields[2]) == st.st_ino and int(fields[3]) == st.st_size
+            except (OSError, IndexError, ValueError):
+                return False
+        self.c.check(f"relay-watch saved its position at the log's end ({what})",
+                     processes.wait_until(saved, WAIT),
+                     f"state {processes.read_text(self.state)!r}, log size "
+                     f"{os.path.getsize(self.log)}:\n{self.watch_text()}")
+
     # ---- the phases ----------------------------------------------------------------------
 
     def run(self):
@@ -186,6 +202,7 @@ class Test:
         os.truncate(self.log, 0)
         self.login("127.0.0.13", True)
         self.wait_recorded("after a truncation")
+        self.wait_saved("after a truncation")
 
         self.kill_watch()
         self.login("127.0.0.14", True)
@@ -197,7 +214,7 @@ class Test:
         self.start_watch()
         self.wait_recorded("after a rotation while relay-watch was down")
 
-        time.sleep(2)  # the position after the last lines is saved at the end of a poll
+        self.wait_saved("after a rotation while relay-watch was down")
         self.kill_watch()
         offset = self.saved_offset()
         os.truncate(self.log, 0)
@@ -210,7 +227,7 @@ class Test:
         self.start_watch()
         self.wait_recorded("after a truncation while relay-watch was down")
 
-        time.sleep(2)
+        self.wait_saved("after a truncation while relay-watch was down")
         self.kill_watch()
         self.start_watch()  # nothing new: a restart records nothing again
         time.sleep(3)

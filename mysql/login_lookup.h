@@ -43,12 +43,18 @@ class LoginLookup {
   virtual void lookup(const std::string& ip, LoginDone done) = 0;
 };
 
-// Connects on the first lookup. A `server` host name is resolved once, here (a name that
-// does not resolve is a StoreError), because Connector/C would resolve it with a blocking
-// getaddrinfo() inside every nonblocking connect. An invalid table name is a StoreError.
-// The object must be destroyed before `base`; destruction abandons pending lookups (their
-// `done` never runs) and no callback runs afterwards.
+// When the connection is made: at the first lookup, or at once (the store helper: the first
+// client after tcpserver starts then finds a connection ready, and a database that cannot be
+// reached is retried on the backoff before any client waits on it).
+enum class ConnectWhen { first_lookup, now };
+
+// A `server` host name is resolved once, here (a name that does not resolve is a StoreError),
+// because Connector/C would resolve it with a blocking getaddrinfo() inside every nonblocking
+// connect. An invalid table name is a StoreError. The object must be destroyed before `base`;
+// destruction abandons pending lookups (their `done` never runs) and no callback runs
+// afterwards.
 std::unique_ptr<LoginLookup> make_mysql_login_lookup(struct event_base* base,
-                                                     const MysqlConfig& config);
+                                                     const MysqlConfig& config,
+                                                     ConnectWhen when = ConnectWhen::first_lookup);
 
 }  // namespace ucspi

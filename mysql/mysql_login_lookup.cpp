@@ -74,6 +74,10 @@ class MysqlLoginLookup final : public LoginLookup {
     connection_.on_lost([this] { guarded([this] { start_connect(); }); });
   }
 
+  void connect_now() {
+    if (state_ == State::idle) start_connect();
+  }
+
   void lookup(const std::string& ip, LoginDone done) override {
     std::optional<std::string> key = canonical_ip_text(ip);
     if (!key) return mailbox_.post(std::move(done), LoginAnswer{});
@@ -233,13 +237,16 @@ class MysqlLoginLookup final : public LoginLookup {
 
 }  // namespace
 
-std::unique_ptr<LoginLookup> make_mysql_login_lookup(event_base* base, const MysqlConfig& config) {
+std::unique_ptr<LoginLookup> make_mysql_login_lookup(event_base* base, const MysqlConfig& config,
+                                                     ConnectWhen when) {
   if (!valid_table_name(config.table)) {
     throw StoreError("mysql: table `" + config.table + "` is not a plain identifier");
   }
   MysqlConfig resolved = config;
   if (resolved.socket.empty()) resolved.server = resolve_server_once(config.server);
-  return std::make_unique<MysqlLoginLookup>(base, resolved);
+  auto lookup = std::make_unique<MysqlLoginLookup>(base, resolved);
+  if (when == ConnectWhen::now) lookup->connect_now();
+  return lookup;
 }
 
 }  // namespace ucspi

@@ -205,7 +205,7 @@ int relay_mysql_serve_main(int argc, char** argv) {
   if (!base) fatal("unable to create an event loop");
   std::unique_ptr<LoginLookup> lookup;
   try {
-    lookup = make_mysql_login_lookup(base.get(), load_mysql_config(argv[1]));
+    lookup = make_mysql_login_lookup(base.get(), load_mysql_config(argv[1]), ConnectWhen::now);
   } catch (const StoreError& e) {
     fatal(e.what());
   }

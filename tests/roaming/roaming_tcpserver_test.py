@@ -174,7 +174,8 @@ def two_servers_share_mysql(c, bin_dir, work, store):
         relay_allow(bin_dir, store, "127.0.0.6")
         a, b = ask(one.port, "127.0.0.6"), ask(two.port, "127.0.0.6")
         c.check("mysql: one login is honoured by both tcpservers sharing the database",
-                a and b and a["RELAYCLIENT"] == "" and b["RELAYCLIENT"] == "", (a, b))
+                a and b and a["RELAYCLIENT"] == "" and b["RELAYCLIENT"] == "",
+                f"{(a, b)}\nfirst server's log:\n{one.log_text()}\nsecond's:\n{two.log_text()}")
     finally:
         one.stop()
         two.stop()

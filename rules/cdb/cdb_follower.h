@@ -44,8 +44,12 @@ class CdbFollower {
   // which may have been caught while it was being replaced.
   void forget() { reader_ = Reader{}; }
 
+  // Takes a reader of this path opened elsewhere (a thread: background_open.h).
+  void adopt(Reader&& reader) { reader_ = std::move(reader); }
+
   Reader& reader() { return reader_; }
   const std::string& path() const { return path_; }
+  CdbMapping mapping() const { return mapping_; }
 
  private:
   std::string path_;

@@ -15,10 +15,17 @@
 namespace ucspi {
 namespace {
 
+// A base from this size up is opened off tcpserver's loop: its copy and whole-file check cost
+// about 4 ms a megabyte, 170 ms at 10^6 entries; below it the thread would cost more than it
+// saves.
+constexpr std::size_t background_open_bytes = 1 << 20;
+
 class CdbLookup final : public RoamingLookup {
  public:
   CdbLookup(std::string path, std::int64_t window)
-      : path_(std::move(path)), view_(path_, CdbMapping::private_copy, true), window_(window) {}
+      : path_(std::move(path)), view_(path_, CdbMapping::private_copy, true), window_(window) {
+    view_.open_large_bases_in_background(background_open_bytes);
+  }
 
   void lookup(const std::string& ip, std::int64_t now,
               std::function<void(RelayVerdict)> done) override {

@@ -46,6 +46,10 @@ class JournalFile {
   // is an empty journal (present() false). 0 or errno (EPROTO: not a regular file).
   int reload();
 
+  // Reads the open file to its end, whatever the path names now: a journal a fold moved
+  // aside holds records the new base has, which a reader still using the old base needs.
+  int read_to_end() { return present() ? read_appended() : 0; }
+
   bool present() const { return fd_.valid(); }
   const JournalState& state() const { return state_; }
   // Lines that are no record (a power cut's torn tail): skipped, counted for a warning.

@@ -93,32 +93,96 @@ RoamingView::RoamingView(const std::string& path, CdbMapping mapping, bool base_
       base_(path, mapping) {}
 
 std::optional<ViewError> RoamingView::refresh() {
+  if (pending_ && pending_->open.ready())
+    if (std::optional<ViewError> error = finish_pending(false)) return error;
   if (!loaded_) return reload();
   bool moved = false;
   if (int err = journal_.follow(moved); err != 0) return ViewError{journal_.path(), err};
-  if (moved || !base_unchanged()) return reload();
+  if (moved || !base_unchanged()) return reload(moved);
   return std::nullopt;
 }
 
 // The readers' order: a record is in the journal, then old, then the base, and a fold moves
 // it only forward, so reading them in this order misses none.
-std::optional<ViewError> RoamingView::reload() {
+std::optional<ViewError> RoamingView::reload(bool journal_moved) {
+  // Another fold while a base was being opened: rare enough to wait for it, then start over.
+  if (pending_) finish_pending(true);
+  std::vector<JournalState> before = journal_moved ? std::vector<JournalState>{} : fold_seen();
   loaded_ = false;
   if (int err = journal_.reload(); err != 0) return ViewError{journal_.path(), err};
   if (int err = old_.reload(); err != 0) return ViewError{old_.path(), err};
+  if (!before.empty() && open_in_background()) {
+    retained_ = std::move(before);
+    loaded_ = true;
+    return std::nullopt;
+  }
   const int err = base_.refresh();
   loaded_ = err == 0 || err == ENOENT;  // else the next refresh tries everything again
   if (err == 0 || (err == ENOENT && !base_required_)) return std::nullopt;
   return ViewError{base_.path(), err};
 }
 
-// True when the base is still the file mapped (or still missing, where that is allowed).
-// An error says false: reload() reports it.
+// The journal the fold that wrote the new base merged, read to its end, when it can be
+// known: the last look saw a fold under way (PATH.journal.old open, the journal it folds) and
+// the journal since (PATH.journal, open), and the path still names that journal, so no later
+// fold has started. The new base is then the old one and this journal, and the old base seen
+// through it answers as the new one until that is opened. Nothing otherwise (a fold, or two,
+// done between two looks): the base is opened inline.
+std::vector<JournalState> RoamingView::fold_seen() {
+  if (!background_from_ || !base_.reader().is_open() || !old_.present() || !journal_.present())
+    return {};
+  if (old_.read_to_end() != 0) return {};
+  return {old_.state()};
+}
+
+// Starts opening the file the path names on a thread, when it is another file than the base
+// open and large enough to be worth it.
+bool RoamingView::open_in_background() {
+  struct stat st {};
+  if (::stat(base_.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      same_file(base_.reader().identity(), st) ||
+      static_cast<std::uint64_t>(st.st_size) < *background_from_)
+    return false;
+  std::optional<BackgroundOpen> open = BackgroundOpen::start(base_.path(), base_.mapping());
+  if (!open) return false;
+  pending_.emplace(PendingBase{st, std::move(*open)});
+  return true;
+}
+
+// Puts the base opened on the thread in place of the old one. A failed open is the base's
+// error, as reload() would have said it.
+std::optional<ViewError> RoamingView::finish_pending(bool wait) {
+  if (!wait && !pending_->open.ready()) return std::nullopt;
+  BackgroundOpen::Result result = pending_->open.take();
+  pending_.reset();
+  retained_.clear();
+  if (result.err == 0) {
+    base_.adopt(std::move(result.base));
+    return std::nullopt;
+  }
+  base_.forget();
+  loaded_ = false;
+  if (result.err == ENOENT && !base_required_) return std::nullopt;
+  return ViewError{base_.path(), result.err};
+}
+
+// True when the base is still the file mapped, or being opened (or still missing, where that
+// is allowed). An error says false: reload() reports it.
 bool RoamingView::base_unchanged() {
   struct stat st {};
   if (::stat(base_.path().c_str(), &st) != 0)
     return errno == ENOENT && !base_required_ && !base_.reader().is_open();
+  if (pending_) return same_file(pending_->target, st);
   return base_.reader().is_open() && same_file(base_.reader().identity(), st);
+}
+
+std::vector<const JournalState*> RoamingView::layers() const {
+  std::vector<const JournalState*> all;
+  all.reserve(retained_.size() + 2);
+  for (const JournalState& state : retained_) all.push_back(&state);
+  all.push_back(&old_.state());
+  all.push_back(&journal_.state());
+  return all;
 }
 
 int RoamingView::find(std::string_view ip, std::int64_t& last_login) {
@@ -127,16 +191,14 @@ int RoamingView::find(std::string_view ip, std::int64_t& last_login) {
   const int r = has_base() ? base_.reader().find(ip, t) : 0;
   if (r < 0) return -1;
   if (r == 1) base_time = t;
-  const JournalState* layers[] = {&old_.state(), &journal_.state()};
-  std::optional<std::int64_t> resolved = resolve_through(layers, ip, base_time);
+  std::optional<std::int64_t> resolved = resolve_through(layers(), ip, base_time);
   if (!resolved) return 0;
   last_login = *resolved;
   return 1;
 }
 
 int RoamingView::for_each(const AddEntry& visit) {
-  const JournalState* layers[] = {&old_.state(), &journal_.state()};
-  return for_each_live(base_.reader(), layers, visit);
+  return for_each_live(base_.reader(), layers(), visit);
 }
 
 std::optional<std::int64_t> RoamingView::max_cutoff() const {
@@ -146,8 +208,7 @@ std::optional<std::int64_t> RoamingView::max_cutoff() const {
 }
 
 std::size_t RoamingView::count_expiring(std::int64_t cutoff) {
-  const JournalState* layers[] = {&old_.state(), &journal_.state()};
-  return ucspi::count_expiring(base_.reader(), layers, cutoff);
+  return ucspi::count_expiring(base_.reader(), layers(), cutoff);
 }
 
 }  // namespace ucspi

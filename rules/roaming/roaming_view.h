@@ -2,13 +2,16 @@
 // then PATH.journal (roaming_journal_file.h), as tcpserver, relay-list and the writers read it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rules/cdb/cdb_follower.h"
+#include "rules/roaming/background_open.h"
 #include "rules/roaming/roaming_cdb_file.h"
 #include "rules/roaming/roaming_journal_file.h"
 
@@ -58,6 +61,16 @@ class RoamingView {
   // tools see it before the first login.
   RoamingView(const std::string& path, CdbMapping mapping, bool base_required);
 
+  // A new base of at least `bytes` is opened on a thread while find() answers from the base
+  // it replaces, seen through the journal the fold merged into it (kept from before the
+  // fold), when the view saw that fold under way: a busy tcpserver's loop does not stop for
+  // the whole-file check of a large base. The answers are those of the base that fold wrote
+  // (only the store's folds write it; a base some other program put in place meanwhile is
+  // seen once opened, a few hundred milliseconds later at most). A base that fails to open
+  // ends that with the error an inline open gives. A fold the view did not see under way (no
+  // lookups while it ran) is opened inline, as before.
+  void open_large_bases_in_background(std::size_t bytes) { background_from_ = bytes; }
+
   // Makes the journals read only what concerns ip (JournalParser::only_about): find(ip) stays
   // exact, for_each() and damaged_lines() do not. Call before the first refresh.
   void only_about(const std::string& ip) {
@@ -76,6 +89,8 @@ class RoamingView {
   std::size_t count_expiring(std::int64_t cutoff);  // the free function, on this view
 
   bool has_base() { return base_.reader().is_open(); }
+  // Whether a new base is being opened on a thread (the old one still answering).
+  bool opening_base() const { return pending_.has_value(); }
   // The latest expire record's cutoff in either journal: entries <= it are gone already.
   std::optional<std::int64_t> max_cutoff() const;
   // Whether a journal or a dead fold's old one was there when last read: something to fold.
@@ -84,14 +99,29 @@ class RoamingView {
   std::uint64_t damaged_lines() const { return old_.damaged_lines() + journal_.damaged_lines(); }
 
  private:
-  std::optional<ViewError> reload();
+  struct PendingBase {
+    struct stat target;  // what the path named when the open started
+    BackgroundOpen open;
+  };
+
+  // journal_moved: the journal the path names is not the one read (see fold_seen).
+  std::optional<ViewError> reload(bool journal_moved = true);
   bool base_unchanged();
+  std::vector<const JournalState*> layers() const;
+  std::vector<JournalState> fold_seen();
+  bool open_in_background();
+  std::optional<ViewError> finish_pending(bool wait);
 
   bool base_required_;
   bool loaded_ = false;  // the first refresh reads all three, whatever the stats say
   JournalFile journal_;
   JournalFile old_;
   CdbFollower<RoamingCdb> base_;
+  std::optional<std::size_t> background_from_;
+  std::optional<PendingBase> pending_;
+  // While pending_: the journal the fold merged, as it was before the fold, between the old
+  // base and old_: the records the new base has and the old one lacks.
+  std::vector<JournalState> retained_;
 };
 
 }  // namespace ucspi

@@ -84,12 +84,13 @@ std::string lookups_goal(const std::vector<ScenarioResult>& results) {
   const ScenarioResult* djb = find(results, "dns+ident-djb");
   const LevelFigures* o = at_level(ours, level);
   const LevelFigures* d = at_level(djb, level);
-  std::string what = "conn/s at c=16 with DNS and ident on, against -H -R: ours' ratio >= 1.0x djb's";
+  std::string what = format("conn/s at c=%u with DNS and ident on, against -H -R: ours' ratio "
+                            ">= 1.0x djb's", level);
   // The run's own latencies: the figure is only about them.
   if (const ScenarioResult* r = ours ? ours : djb) what += " (" + r->scenario->latency + ")";
   const double value = o && d && d->rate_ratio > 0 ? o->rate_ratio / d->rate_ratio : 0;
   return goal_line(what, o && d ? o : nullptr, value, o && d && value >= 1.0,
-                   "scenarios dns+ident and dns+ident-djb at level 16");
+                   "scenarios dns+ident and dns+ident-djb at level " + std::to_string(level));
 }
 
 }  // namespace

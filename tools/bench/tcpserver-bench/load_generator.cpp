@@ -70,6 +70,7 @@ class LoadGenerator {
     ++started_;
     UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) fail_sys("socket");
+    if (spec_.sources) bind_source(fd.get(), (started_ - 1) % spec_.sources);
     Connection conn{UniqueFd(), Clock::now()};
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&spec_.target), sizeof spec_.target) == 0) {
       conn.connected = true;
@@ -82,6 +83,17 @@ class LoadGenerator {
     const int key = fd.get();
     conn.fd = std::move(fd);
     open_.emplace(key, std::move(conn));
+  }
+
+  static void bind_source(int fd, unsigned long index) {
+    // The port is picked at connect, per destination: thousands of sources cannot run the
+    // ephemeral ports out as a bind to port 0 of each would.
+    const int on = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(static_cast<uint32_t>((127u << 24 | 1u << 16) + 1 + index));
+    if (bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) == -1) fail_sys("bind");
   }
 
   void watch(int fd, int op, unsigned events) {

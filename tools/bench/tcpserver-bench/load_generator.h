@@ -19,6 +19,10 @@ struct LoadSpec {
   unsigned long total = 1000;
   double seconds = 60;        // bound on the whole run
   double conn_timeout = 10;   // a connection still open after this counts as an error
+  // 0: every connection from 127.0.0.1. N: the k-th from the k mod N-th address after
+  // 127.1.0.0, as N different clients, for servers that look clients up (a server may share
+  // one lookup among the connections of one address).
+  unsigned sources = 0;
 };
 
 struct LoadResults {

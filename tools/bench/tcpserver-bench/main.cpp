@@ -20,8 +20,10 @@
 #include "tools/bench/tcpserver-bench/bench_files.h"
 #include "tools/bench/tcpserver-bench/csv_out.h"
 #include "tools/bench/tcpserver-bench/delay_proxy.h"
+#include "tools/bench/tcpserver-bench/lookup_scenarios.h"
 #include "tools/bench/tcpserver-bench/mariadb_fixture.h"
 #include "tools/bench/tcpserver-bench/measure.h"
+#include "tools/bench/tcpserver-bench/netns.h"
 #include "tools/bench/tcpserver-bench/options.h"
 #include "tools/bench/tcpserver-bench/plots.h"
 #include "tools/bench/tcpserver-bench/progress.h"
@@ -115,6 +117,8 @@ int run(const Options& o) {
   require_program(o.reference, "--reference");
   require_program(o.tcprules, "--tcprules");
   if (wants(o, "tcprules")) require_program(o.our_tcprules, "--our-tcprules");
+  // Before anything is measured: a run that cannot make the namespace says so at once.
+  if (wants(o, "dns+ident") || wants(o, "dns+ident-djb")) run_in_private_network([] {});
   raise_descriptor_limit();
   std::filesystem::create_directories(o.out);
   const double load_before = load_average();
@@ -130,7 +134,16 @@ int run(const Options& o) {
   std::vector<ScenarioResult> results;
   {
     Progress progress(runs_planned(scenarios, o));
-    for (const Scenario& s : scenarios) results.push_back(measure_scenario(s, o, work.path(), progress));
+    // The lookups scenarios last, together, on a thread in a network namespace of its own:
+    // the others keep the host's loopback, where the lookups' port 53 and 113 would be the
+    // host's (and other tests') to take; their scripted servers start once for all of them.
+    std::vector<const Scenario*> lookups;
+    for (const Scenario& s : scenarios) {
+      if (s.private_network) lookups.push_back(&s);
+      else results.push_back(measure_scenario(s, o, work.path(), progress));
+    }
+    for (ScenarioResult& r : measure_lookup_scenarios(lookups, o, work.path(), progress))
+      results.push_back(std::move(r));
   }
   // Done with MariaDB: its background threads are no company for the tcprules timings.
   mysql.proxy.reset();

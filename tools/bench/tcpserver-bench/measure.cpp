@@ -22,11 +22,12 @@ void keep_peak(Memory& peak, const Memory& now) {
 }
 
 // progress and what, if given, show how far the run is.
-LoadSummary run_against(const ServerProcess& server, unsigned concurrency, unsigned long total,
-                        double seconds, Memory& peak, Progress* progress = nullptr,
-                        const std::string& what = "") {
+LoadSummary run_against(const ServerProcess& server, unsigned sources, unsigned concurrency,
+                        unsigned long total, double seconds, Memory& peak,
+                        Progress* progress = nullptr, const std::string& what = "") {
   LoadSpec spec;
   spec.target = loopback_target("127.0.0.1", server.port());
+  spec.sources = sources;
   spec.concurrency = concurrency;
   spec.total = total;
   spec.seconds = seconds;
@@ -108,7 +109,7 @@ ScenarioResult measure_scenario(const Scenario& scenario, const Options& options
   const unsigned first = scenario.levels.front();
   for (int i = 0; i < 2; ++i) {
     Memory ignored;
-    run_against(*servers[i], std::max(warmup_concurrency, first),
+    run_against(*servers[i], scenario.sources, std::max(warmup_concurrency, first),
                 std::min(warmup_connections, connections_at(scenario, first)), options.seconds, ignored);
     tracks[i]->start = servers[i]->memory();
   }
@@ -123,8 +124,8 @@ ScenarioResult measure_scenario(const Scenario& scenario, const Options& options
         const std::string what = scenario.name + " c=" + std::to_string(level) + " round " +
                                  std::to_string(round + 1) + " " + r.server;
         progress.starting(what);
-        r.load = run_against(*servers[i], level, connections_at(scenario, level), options.seconds,
-                             r.peak, &progress, what);
+        r.load = run_against(*servers[i], scenario.sources, level, connections_at(scenario, level),
+                             options.seconds, r.peak, &progress, what);
         keep_peak(tracks[i]->peak, r.peak);
         progress.finished(scenario.name + describe(r));
         result.runs.push_back(std::move(r));

@@ -4,10 +4,12 @@
 // the load runs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tools/bench/tcpserver-bench/latency_stats.h"
+#include "tools/bench/tcpserver-bench/lookup_counters.h"
 #include "tools/bench/tcpserver-bench/options.h"
 #include "tools/bench/tcpserver-bench/progress.h"
 #include "tools/bench/tcpserver-bench/scenarios.h"
@@ -56,6 +58,7 @@ struct ScenarioResult {
   std::vector<RunRecord> runs;
   MemoryTrack a_memory;
   MemoryTrack b_memory;
+  std::optional<LookupTally> lookups;  // what the scripted servers answered, warm-up included
 };
 
 // Throws std::runtime_error when a server cannot be started or the load cannot run.

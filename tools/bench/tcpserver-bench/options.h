@@ -21,6 +21,8 @@ struct Options {
   std::string relay_allow;      // ours: makes the MySQL relay table
   std::string mariadb_fixture;  // tests/support/mariadb-fixture.sh
   unsigned mysql_latency_ms = 20;  // the delay proxy's round trip
+  unsigned dns_latency_ms = 5;     // the scripted DNS server's, before each reply
+  unsigned ident_latency_ms = 5;   // the scripted identd's
   unsigned long connections = 1000;     // per run
   unsigned rounds = 3;
   double seconds = 60;                  // cap per run
@@ -29,7 +31,7 @@ struct Options {
 
 // The scenarios there are, in their default order.
 const std::vector<std::string>& scenario_names();
-// Those run only when named: they need a MariaDB.
+// Those run only when named: they need a MariaDB, or root (the lookups').
 const std::vector<std::string>& optional_scenario_names();
 
 // Exits 100 with the usage on a bad command line. Defaults for the programs: tcpserver beside

@@ -17,13 +17,21 @@ std::vector<unsigned> sorted_levels(std::vector<unsigned> levels) {
   return levels;
 }
 
+// Client addresses of the lookups scenarios: each connection of a run from another, as from
+// many clients, so that ours cannot answer many connections with one shared PTR query.
+constexpr unsigned lookup_sources = 4096;
+
 // djb's option set as qmail run files use it, without lookups (-R -H -l), -1 for the port.
+// lookups: without -R -H, so that each connection asks the PTR of its client and its identd
+// (still -l: the local name, the same for every connection, is no per-client cost).
 ServerSpec tcpserver(const std::string& label, const std::string& binary, unsigned limit,
-                     const std::vector<std::string>& extra, const std::vector<std::string>& child) {
+                     const std::vector<std::string>& extra, const std::vector<std::string>& child,
+                     bool lookups = false) {
   ServerSpec s;
   s.label = label;
   s.argv = {binary, "-1", "-R", "-H", "-l", "bench", "-c", std::to_string(limit), "-b",
             std::to_string(limit)};
+  if (lookups) s.argv.erase(s.argv.begin() + 2, s.argv.begin() + 4);
   s.argv.insert(s.argv.end(), extra.begin(), extra.end());
   s.argv.insert(s.argv.end(), {"127.0.0.1", "0"});
   s.argv.insert(s.argv.end(), child.begin(), child.end());
@@ -44,6 +52,23 @@ ServerSpec ceiling(unsigned limit, const std::vector<std::string>& child) {
   s.child = child;
   s.backlog = static_cast<int>(limit);
   return s;
+}
+
+// dns+ident (ours) and dns+ident-djb: the server with its lookups on, against itself with -H -R.
+void lookups(Scenario& s, const Options& o, const std::string& who, const std::string& binary,
+             unsigned limit) {
+  s.latency = "DNS " + std::to_string(o.dns_latency_ms) + " ms, ident " +
+              std::to_string(o.ident_latency_ms) + " ms";
+  s.description = "A without -H -R: each connection asks the PTR of its client (DNSCACHEIP) and "
+                  "its identd, the harness's scripted servers answering after a delay (" +
+                  s.latency + "); B -H -R; " +
+                  std::to_string(lookup_sources) + " client addresses, a private network "
+                  "namespace; child /bin/echo hi";
+  s.a = tcpserver(who + "+lookups", binary, limit, {}, short_child, true);
+  s.b = tcpserver(who, binary, limit, {}, short_child);
+  s.a_is_ours = who == "ours";
+  s.private_network = true;
+  s.sources = lookup_sources;
 }
 
 Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
@@ -90,6 +115,10 @@ Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
     s.connections = 0;
     s.per_client = 3;
     s.child_is_short = false;
+  } else if (name == "dns+ident") {
+    lookups(s, o, "ours", o.ours, limit);
+  } else if (name == "dns+ident-djb") {
+    lookups(s, o, "djb", o.reference, limit);
   } else if (name == "ceiling") {
     s.description = "ours (no rules) against the harness's accept+fork+exec server, "
                     "child /bin/echo hi";

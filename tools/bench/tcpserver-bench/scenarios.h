@@ -21,6 +21,12 @@ struct Scenario {
   unsigned long connections = 0;    // per run; 0: per_client times the level
   unsigned long per_client = 0;
   bool child_is_short = true;  // /bin/echo, as the ceiling's: its rate is comparable to it
+  bool a_is_ours = true;       // false: A is djb's, and its memory is no goal of ours
+  // Runs in the harness's private network namespace, with the scripted DNS server and identd
+  // (netns.h): the lookups scenarios.
+  bool private_network = false;
+  unsigned sources = 0;  // client addresses (LoadSpec::sources)
+  std::string latency;   // the lookups scenarios' replies, as the goal prints them
 };
 
 // The server scenarios options selects, in its order (tcprules, a curve of its own, is not one). Servers get -c and -b above the top level, so

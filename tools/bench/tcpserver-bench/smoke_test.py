@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Smoke run of tcpserver-bench: every scenario at small N, then checks that it ran and that its
 output is sane: a table row per server and level with figures above 0, no errors, a line per
-goal, CSV files that parse with a line per level, and SVG plots when gnuplot is on PATH (the
-loud warning when it is not). The tcprules curve likewise, at two small sizes, its cdbs
+goal, the lookups scenarios' scripted DNS server and identd asked once a connection at least,
+CSV files that parse with a line per level, and SVG plots when gnuplot is on PATH (the loud
+warning when it is not). The tcprules curve likewise, at two small sizes, its cdbs
 byte-identical. Never a speed: timings are not pass/fail.
 
     smoke_test.py --bench BUILD/bin/tcpserver-bench --ours BUILD/bin/tcpserver \
@@ -18,15 +19,21 @@ import sys
 import tempfile
 
 # mysql and mysql+20ms start a private MariaDB (about 7 s in all): CI installs it, and a
-# missing one fails the run, as the project's MySQL tests do.
-SCENARIOS = ["plain", "rules", "store", "long", "ceiling", "mysql", "mysql+20ms"]
+# missing one fails the run, as the project's MySQL tests do. dns+ident and dns+ident-djb take
+# root (a network namespace of their own), as CI runs; without it they fail the run, loudly.
+LOOKUPS = ["dns+ident", "dns+ident-djb"]
+SCENARIOS = ["plain", "rules", "store", "long", "ceiling", "mysql", "mysql+20ms"] + LOOKUPS
 SERVERS = {"plain": ("ours", "djb"), "rules": ("ours", "djb"), "store": ("ours+store", "ours"),
            "long": ("ours", "djb"), "ceiling": ("ours", "ceiling"),
-           "mysql": ("ours+mysql", "ours"), "mysql+20ms": ("ours+mysql+20ms", "ours+mysql")}
+           "mysql": ("ours+mysql", "ours"), "mysql+20ms": ("ours+mysql+20ms", "ours+mysql"),
+           "dns+ident": ("ours+lookups", "ours"), "dns+ident-djb": ("djb+lookups", "djb")}
 LEVELS = {"plain": [1, 16], "rules": [1, 2, 4, 16], "store": [1, 16], "long": [4],
-          "ceiling": [1, 2, 4, 16], "mysql": [1, 16], "mysql+20ms": [1, 16]}
+          "ceiling": [1, 2, 4, 16], "mysql": [1, 16], "mysql+20ms": [1, 16], "dns+ident": [1, 16],
+          "dns+ident-djb": [1, 16]}
 ROUNDS = 2
 TCPRULES_LINES = [10, 1000]
+CONNECTIONS = 30
+DNS_LATENCY, IDENT_LATENCY = 3, 4  # not the defaults: the report must print the ones used
 
 failures = []
 
@@ -40,7 +47,8 @@ def check(ok, what):
 def run_bench(args, out):
     ref = os.path.join(args.reference_dir, "ucspi-tcp", "usr", "bin")
     argv = [args.bench, "--ours", args.ours, "--reference", os.path.join(ref, "tcpserver"),
-            "--tcprules", os.path.join(ref, "tcprules"), "--connections", "30",
+            "--tcprules", os.path.join(ref, "tcprules"), "--connections", str(CONNECTIONS),
+            "--dns-latency", str(DNS_LATENCY), "--ident-latency", str(IDENT_LATENCY),
             "--rounds", str(ROUNDS), "--concurrency", "1,16", "--curve", "1,2,4",
             "--curves", "rules,ceiling", "--long-concurrency", "4", "--seconds", "30",
             "--our-tcprules", os.path.join(os.path.dirname(args.ours), "tcprules"),
@@ -70,12 +78,34 @@ def check_table(stdout):
     check(len(re.findall(r"^parent .* fds \d+ / \d+ / \d+$", stdout, re.M)) == 2 * len(SCENARIOS),
           "a footprint line per server")
     goals = re.findall(r"^goal: .*", stdout, re.M)
-    check(len(goals) == 7, "7 goal lines (got %d)" % len(goals))
+    check(len(goals) == 8, "8 goal lines (got %d)" % len(goals))
+    latency = "DNS %d ms, ident %d ms" % (DNS_LATENCY, IDENT_LATENCY)
+    check(any("DNS and ident" in g and "(%s)" % latency in g for g in goals),
+          "the lookups goal names the latencies used")
     for g in goals:
         if "MySQL" in g:  # its level, 64 clients, is beyond the smoke run's
             check("not measured" in g, "goal not measured without its level: " + g)
         else:
             check(g.endswith("met") or g.endswith("MISSED"), "goal measured: " + g)
+
+
+def check_lookups(stdout):
+    """The lookups happened: each scripted server counted, for each scenario, at least one
+    query per connection its A made (-H -R's B makes none), and nothing it could not answer."""
+    latency = "DNS %d ms, ident %d ms" % (DNS_LATENCY, IDENT_LATENCY)
+    made = CONNECTIONS * len(LEVELS["dns+ident"]) * ROUNDS
+    for name in LOOKUPS:
+        table = re.search(r"^scenario %s: (.*?)(?=^scenario |^goals)" % re.escape(name), stdout,
+                          re.M | re.S)
+        check(table and latency in table.group(1), "scenario %s names %s" % (name, latency))
+        counts = table and re.search(r"^lookups answered by the scripted servers .*: PTR (\d+), "
+                                     r"A (\d+), other (\d+), ident (\d+)$", table.group(1), re.M)
+        check(counts, "scenario %s: the scripted servers' counts" % name)
+        if counts:
+            ptr, _, other, ident = (int(x) for x in counts.groups())
+            check(ptr >= made and ident >= made and other == 0,
+                  "scenario %s: >= %d PTR and ident queries, none other (got %s)"
+                  % (name, made, counts.group(0)))
 
 
 def check_tcprules(stdout, out):
@@ -133,7 +163,8 @@ def check_csv(out):
 
 def check_plots(out, stdout, stderr):
     if shutil.which("gnuplot"):
-        for name in ("plain", "rules", "store", "ceiling", "mysql", "mysql+20ms", "tcprules"):
+        for name in ["plain", "rules", "store", "ceiling", "mysql", "mysql+20ms",
+                     "tcprules"] + LOOKUPS:
             path = os.path.join(out, name + ".svg")
             check(os.path.exists(path), path + " drawn")
             if os.path.exists(path):
@@ -160,6 +191,7 @@ def main():
         check(re.search(r"^\[\d+/\d+", result.stderr, re.M), "progress lines on stderr")
         if result.returncode == 0:
             check_table(result.stdout)
+            check_lookups(result.stdout)
             check_tcprules(result.stdout, out)
             check_csv(out)
             check_plots(out, result.stdout, result.stderr)

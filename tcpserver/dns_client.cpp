@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <new>
 #include <string_view>
 
@@ -42,8 +43,12 @@ constexpr std::uint16_t dns_port = 53;
 // djb's dns_transmit reads a UDP reply into 513 bytes and ignores one that fills them: a reply
 // over 512 bytes (a query without EDNS0 never asks for more) is no reply; the timer runs on.
 constexpr std::size_t max_udp_reply = 512;
-constexpr unsigned attempts_per_server = 3;
-constexpr unsigned long attempt_ms = 5000;
+// djb's dns_transmit: a UDP question waits 1, 3, 11 (then 45) s, each round asked of every
+// server in turn; over TCP, 10 s. Its first three rounds: a lost packet costs a second, as with
+// djb's, and a dead cache 15 s a server rather than djb's 60.
+constexpr unsigned long udp_round_ms[] = {1000, 3000, 11000};
+constexpr unsigned rounds = std::size(udp_round_ms);
+constexpr unsigned long tcp_attempt_ms = 10000;
 
 std::optional<sockaddr_storage> server_address(std::string_view text) {
   sockaddr_storage a{};
@@ -168,11 +173,11 @@ void DnsClient::send_attempt(Query& q) {
   const bool sent = fd >= 0 && ::sendto(fd, q.packet.data(), q.packet.size(), 0, as_sockaddr(to),
                                         length_of(to)) == static_cast<ssize_t>(q.packet.size());
   // A send that failed (no route, no socket) moves on from the loop, like a timeout.
-  arm(q.timer.get(), sent ? attempt_ms : 0);
+  arm(q.timer.get(), sent ? udp_round_ms[q.attempt / servers_.size()] : 0);
 }
 
 void DnsClient::next_attempt(Query& q) {
-  if (++q.attempt >= attempts_per_server * servers_.size()) return finish(q, std::nullopt);
+  if (++q.attempt >= rounds * servers_.size()) return finish(q, std::nullopt);
   send_attempt(q);
 }
 
@@ -230,7 +235,7 @@ void DnsClient::start_tcp(Query& q) {
   q.tcp_event.reset(event_new(base_, q.tcp.get(), EV_READ | EV_WRITE | EV_PERSIST,
                               &DnsClient::on_tcp, &q));
   if (!q.tcp_event || event_add(q.tcp_event.get(), nullptr) != 0) return next_attempt(q);
-  arm(q.timer.get(), attempt_ms);
+  arm(q.timer.get(), tcp_attempt_ms);
 }
 
 void DnsClient::on_tcp(evutil_socket_t, short, void* arg) {

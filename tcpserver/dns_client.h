@@ -4,9 +4,9 @@
 // /etc/hosts, as djb's. Over UDP, and again over TCP when a reply comes back truncated.
 //
 // Every question is sent at once, never queued behind others, and has deadlines of its own
-// (3 attempts of 5 s, each to the next server; a server that fails, SERVFAIL or REFUSED, is
-// left at once for the next): a name server that never answers one client's PTR holds up
-// nobody else. Replies are matched by id, question and server address.
+// (djb's first three rounds over the servers, waiting 1, 3 and 11 s; 10 s over TCP; a server
+// that fails, SERVFAIL or REFUSED, is left at once for the next): a name server that never
+// answers one client's PTR holds up nobody else. Replies are matched by id, question and server address.
 #pragma once
 
 #include <sys/socket.h>

@@ -248,7 +248,7 @@ PACKET_SCENARIOS = [
      lambda n, qt, p, q: (response(p, q, [(TYPE_PTR, b"\x80\x01")]) if n == 1
                           else ptrs(p, q, "second.example.")), None),
     # djb's reads a UDP reply into 513 bytes and ignores one that fills them: it waits, asks
-    # again, and takes the second answer (3 s for djb's, 5 s for ours).
+    # again after its first round's second, and takes the second answer (so does ours).
     ("-h: a UDP answer over 512 bytes is no answer: the one asked again is", ["-h", "-l", "NAME"],
      lambda n, qt, p, q: (ptrs(p, q, "big.example.", *(f"pad{i}.example." for i in range(40)))
                           if n == 1 else ptrs(p, q, "retry.example.")), None),

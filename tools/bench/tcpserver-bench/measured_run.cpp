@@ -20,7 +20,7 @@ namespace {
 
 // Linux carries the peak RSS of the image a process execs from into its ru_maxrss, and a fork
 // of the harness starts from the harness's image: the figure would never drop below the
-// harness's own size. So, as compat/tcprules/bench_tcprules.py does, a small /bin/sh starts a
+// harness's own size. So a small /bin/sh starts a
 // background subshell (a fork of sh, about 1 MiB) and exits; the helper below is a subreaper,
 // so the subshell becomes its child. It waits on a gate, then execs the program; wait4 gives
 // the program's own ru_maxrss. The clock starts when the gate opens: sh's start is not timed.

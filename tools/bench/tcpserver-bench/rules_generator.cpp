@@ -16,7 +16,7 @@ class LineMaker {
   explicit LineMaker(unsigned seed) : rng_(seed) {}
 
   std::string line() {
-    // Shares of the lines, as bench_tcprules.py weighs them.
+    // Shares of the lines: exact addresses most, then the other kinds a big site's file has.
     static constexpr std::array<unsigned, 9> shares = {40, 10, 5, 8, 10, 5, 10, 6, 6};
     std::discrete_distribution<unsigned> kind(shares.begin(), shares.end());
     switch (kind(rng_)) {

@@ -1,5 +1,5 @@
-// Rules files of any length for the tcprules curve, in the mix of a big qmail site's tcp.smtp as
-// compat/tcprules/bench_tcprules.py makes it: exact addresses, dotted prefixes, ranges, =host,
+// Rules files of any length for the tcprules curve, in the mix of a big qmail site's tcp.smtp
+// (the mix the earlier Python bench of tcprules made): exact addresses, dotted prefixes, ranges, =host,
 // =.domain, info@ip, one to four variables a line, comments and blank lines. Seeded: the same
 // size gives the same file on every run of a build, so figures from two runs compare.
 #pragma once

@@ -1,7 +1,6 @@
 // tcpbench: a loopback load generator for tcpserver-style servers (one process per connection),
-// for the scripts that want one run's figures on one line (tests/tcpserver/soak_test.py,
-// tools/bench/bench_roaming.py). tcpserver-bench (tools/bench/tcpserver-bench) drives the same
-// load generator itself.
+// for the scripts that want one run's figures on one line (tests/tcpserver/soak_test.py).
+// tcpserver-bench (tools/bench/tcpserver-bench) drives the same load generator itself.
 //
 //   tcpbench -p PORT [-a 127.0.0.1] [-c CONCURRENCY] [-n TOTAL] [-t SECONDS] [-T CONN_TIMEOUT]
 //

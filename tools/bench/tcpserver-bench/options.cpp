@@ -31,7 +31,8 @@ constexpr std::string_view usage_text =
     "--ident-latency ms after its query) run only when named. So does store-curve:\n"
     "relay-allow (new, 600 s and 10 s old entries, /bin/true beside) and relay-clear timed for\n"
     "real, and tcpserver's lookup, against cdb stores of --store-sizes entries, then\n"
-    "--store-writers relay-allows at once at the largest size, counting lost logins.";
+    "--store-writers relay-allows at once at the largest size, counting lost logins; each\n"
+    "size's rounds, and the writers', stop at --seconds.";
 
 [[noreturn]] void usage(std::string_view problem = {}) {
   if (!problem.empty()) print_line({"tcpserver-bench: ", problem});

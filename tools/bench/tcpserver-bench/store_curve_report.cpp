@@ -72,27 +72,28 @@ std::string csv_cells(const std::vector<double>& ms) {
 }
 
 // Columns of store-curve.csv: 1 entries, 2 new p50, 5 600 s p50, 8 10 s p50, 11 /bin/true p50,
-// 13 relay-clear p50 (empty when not run), 17 one lookup us, 20 during a fold, 21 after an
+// 14 relay-clear p50 (empty when not run), 18 one lookup us, 21 during a fold, 22 after an
 // unseen fold.
 constexpr const char* plot_script =
-    "set terminal svg size 720,440 dynamic font 'sans,12' background '#ffffff'\n"
+    "set terminal svg size 800,480 dynamic font 'sans,12' background '#ffffff'\n"
     "set output 'store-curve.svg'\n"
     "set datafile separator ','\n"
     "set title 'tcpserver-bench: store-curve (the cdb roaming store)'\n"
     "set xlabel 'entries in the store'\n"
-    "set ylabel 'ms (p50; lookups: one, the longest during a fold, the first after one)'\n"
+    "set ylabel 'ms (relay-allow, relay-clear: p50)'\n"
     "set logscale x 10\n"
     "set logscale y 10\n"
+    "set format x '10^{%L}'\n"
     "set grid\n"
-    "set key outside right\n"
+    "set key outside right top font 'sans,10'\n"
     "plot 'store-curve.csv' skip 1 using 1:2 with linespoints lw 2 title 'relay-allow new', \\\n"
     "     '' skip 1 using 1:5 with linespoints lw 2 title 'relay-allow 600 s', \\\n"
     "     '' skip 1 using 1:8 with linespoints lw 2 title 'relay-allow 10 s', \\\n"
     "     '' skip 1 using 1:11 with linespoints dt 2 title '/bin/true', \\\n"
-    "     '' skip 1 using 1:13 with linespoints title 'relay-clear', \\\n"
-    "     '' skip 1 using 1:($17/1000) with linespoints lw 2 title 'lookup', \\\n"
-    "     '' skip 1 using 1:20 with linespoints title 'lookup during a fold', \\\n"
-    "     '' skip 1 using 1:21 with linespoints title 'first lookup after an unseen fold'\n";
+    "     '' skip 1 using 1:14 with linespoints title 'relay-clear', \\\n"
+    "     '' skip 1 using 1:($18/1000) with linespoints lw 2 title 'one lookup', \\\n"
+    "     '' skip 1 using 1:21 with linespoints title 'longest lookup, fold', \\\n"
+    "     '' skip 1 using 1:22 with linespoints title 'lookup after unseen fold'\n";
 
 }  // namespace
 

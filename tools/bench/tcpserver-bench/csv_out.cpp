@@ -14,12 +14,6 @@ std::string fields(const SideFigures& s) {
   return buf;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("unable to write " + path);
-}
-
 std::string scenario_csv(const ScenarioResult& r) {
   std::string text = "concurrency";
   for (const std::string& side : {std::string("a"), std::string("b")})
@@ -37,6 +31,12 @@ std::string scenario_csv(const ScenarioResult& r) {
 }
 
 }  // namespace
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("unable to write " + path);
+}
 
 std::string write_tcprules_csv(const std::string& dir, const TcprulesResult& r) {
   std::string text =

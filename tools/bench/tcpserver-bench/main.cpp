@@ -29,6 +29,8 @@
 #include "tools/bench/tcpserver-bench/progress.h"
 #include "tools/bench/tcpserver-bench/report.h"
 #include "tools/bench/tcpserver-bench/scenarios.h"
+#include "tools/bench/tcpserver-bench/store_curve.h"
+#include "tools/bench/tcpserver-bench/store_curve_report.h"
 #include "tools/bench/tcpserver-bench/tcprules_curve.h"
 #include "tools/bench/tcpserver-bench/tcprules_report.h"
 
@@ -88,16 +90,40 @@ std::optional<TcprulesResult> run_tcprules(const Options& o, const std::string& 
   return measure_tcprules(plan, workdir);
 }
 
-void report_files(const Options& o, const std::vector<ScenarioResult>& results,
-                  const std::optional<TcprulesResult>& tcprules) {
+std::optional<StoreCurveResult> run_store_curve(const Options& o, const std::string& workdir) {
+  if (!wants(o, "store-curve")) return std::nullopt;
+  require_program(o.relay_allow, "--relay-allow");
+  require_program(o.relay_clear, "--relay-clear");
+  const StoreCurvePlan plan{o.relay_allow,
+                            o.relay_clear,
+                            o.store_sizes,
+                            static_cast<long>(o.store_rounds),
+                            static_cast<int>(o.store_writers),
+                            static_cast<long>(o.store_lookups),
+                            std::chrono::seconds(static_cast<long>(o.seconds))};
+  return measure_store_curve(plan, workdir, print);
+}
+
+// The curves without a server each have their files; nullopt for those that did not run.
+struct Curves {
+  std::optional<TcprulesResult> tcprules;
+  std::optional<StoreCurveResult> store;
+};
+
+void report_files(const Options& o, const std::vector<ScenarioResult>& results, const Curves& curves) {
+  const auto& tcprules = curves.tcprules;
   std::string lines = "\nCSV:";
   for (const std::string& f : write_csv(o.out, results)) lines += " " + f;
   if (tcprules) lines += " " + write_tcprules_csv(o.out, *tcprules);
+  if (curves.store)
+    for (const std::string& f : write_store_curve_csv(o.out, *curves.store)) lines += " " + f;
   lines += "\n";
   if (const auto gnuplot = find_gnuplot()) {
     auto svgs = write_plots(*gnuplot, o.out, results);
     if (tcprules && tcprules->levels.size() >= 2)
       svgs.push_back(write_tcprules_plot(*gnuplot, o.out, *tcprules));
+    if (curves.store && curves.store->levels.size() >= 2)
+      svgs.push_back(write_store_curve_plot(*gnuplot, o.out));
     lines += "plots:";
     for (const std::string& f : svgs) lines += " " + f;
     if (svgs.empty()) lines += " none (no scenario was measured at two levels or more)";
@@ -148,18 +174,23 @@ int run(const Options& o) {
   // Done with MariaDB: its background threads are no company for the tcprules timings.
   mysql.proxy.reset();
   mysql.db.reset();
-  const std::optional<TcprulesResult> tcprules = run_tcprules(o, work.path());
+  const Curves curves{run_tcprules(o, work.path()), run_store_curve(o, work.path())};
+  const auto& tcprules = curves.tcprules;
   print(format_tables(results, o));
   if (tcprules) print(format_tcprules_table(*tcprules, o.rounds));
+  if (curves.store)
+    print(format_store_curve_table(*curves.store, static_cast<long>(o.store_rounds),
+                                   static_cast<long>(o.store_lookups)));
   print(format_goals(results));
   if (tcprules) print(format_tcprules_goal(*tcprules));
+  if (curves.store) print(format_store_curve_goals(*curves.store));
   const double load_after = load_average();
   std::string load = "\nload average " + std::to_string(load_before).substr(0, 4) + " before, " +
                      std::to_string(load_after).substr(0, 4) + " after the run";
   if (std::max(load_before, load_after) > 0.75 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)))
     load += ": the machine was busy, the ratios are less reliable than usual";
   print(load + "\n");
-  report_files(o, results, tcprules);
+  report_files(o, results, curves);
   if (tcprules && !tcprules->problems.empty()) {
     ucspi::print_line({"tcpserver-bench: error: the tcprules curve had errors (see its table)"});
     return 1;

@@ -18,15 +18,21 @@ constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
     "  [--our-tcprules PATH]\n"
     "  [--scenarios plain,rules,store,long,ceiling,tcprules,mysql,mysql+20ms,dns+ident,\n"
-    "               dns+ident-djb]\n"
+    "               dns+ident-djb,store-curve]\n"
     "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
     "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
     "  [--relay-allow PATH] [--mariadb-fixture PATH] [--mysql-latency 20]\n"
-    "  [--dns-latency 5] [--ident-latency 5] [--out DIR]\n"
+    "  [--dns-latency 5] [--ident-latency 5] [--relay-clear PATH]\n"
+    "  [--store-sizes 10,10000,1000000] [--store-rounds 1000] [--store-writers 16]\n"
+    "  [--store-lookups 200000] [--out DIR]\n"
     "mysql and mysql+20ms (a private MariaDB) and dns+ident and dns+ident-djb (root: a private\n"
     "network namespace with a scripted DNS server and identd, each reply --dns-latency or\n"
-    "--ident-latency ms after its query) run only when named.";
+    "--ident-latency ms after its query) run only when named. So does store-curve:\n"
+    "relay-allow (new, 600 s and 10 s old entries, /bin/true beside) and relay-clear timed for\n"
+    "real, and tcpserver's lookup, against cdb stores of --store-sizes entries, then\n"
+    "--store-writers relay-allows at once at the largest size, counting lost logins; each\n"
+    "size's rounds, and the writers', stop at --seconds.";
 
 [[noreturn]] void usage(std::string_view problem = {}) {
   if (!problem.empty()) print_line({"tcpserver-bench: ", problem});
@@ -71,6 +77,13 @@ std::vector<unsigned long> sizes(std::string_view text, std::string_view option)
   return out;
 }
 
+// Entries of a store: 2 at least, one stale and one fresh for relay-allow's rounds.
+std::vector<unsigned long> store_sizes(std::string_view text) {
+  std::vector<unsigned long> out = sizes(text, "--store-sizes");
+  if (out.front() < 2) usage("--store-sizes wants 2 entries or more");
+  return out;
+}
+
 std::vector<std::string> names(std::string_view text, std::string_view option) {
   std::vector<std::string> out;
   if (text == "none") return out;
@@ -106,7 +119,7 @@ const std::vector<std::string>& scenario_names() {
 
 const std::vector<std::string>& optional_scenario_names() {
   static const std::vector<std::string> all = {"mysql", "mysql+20ms", "dns+ident",
-                                                 "dns+ident-djb"};
+                                                 "dns+ident-djb", "store-curve"};
   return all;
 }
 
@@ -118,10 +131,12 @@ Options parse_options(int argc, char** argv) {
   o.curves = {"rules", "ceiling"};
   o.long_concurrency = {100, 500};
   o.tcprules_lines = {10, 100, 1000, 10000, 100000, 1000000};
+  o.store_sizes = {10, 10000, 1000000};
   enum { opt_ours = 1, opt_reference, opt_tcprules, opt_scenarios, opt_concurrency, opt_curve,
          opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out, opt_our_tcprules,
          opt_tcprules_lines, opt_relay_allow, opt_fixture, opt_latency, opt_dns_latency,
-         opt_ident_latency };
+         opt_ident_latency, opt_relay_clear, opt_store_sizes, opt_store_rounds,
+         opt_store_writers, opt_store_lookups };
   static const option long_options[] = {
       {"ours", required_argument, nullptr, opt_ours},
       {"reference", required_argument, nullptr, opt_reference},
@@ -129,6 +144,11 @@ Options parse_options(int argc, char** argv) {
       {"our-tcprules", required_argument, nullptr, opt_our_tcprules},
       {"tcprules-lines", required_argument, nullptr, opt_tcprules_lines},
       {"relay-allow", required_argument, nullptr, opt_relay_allow},
+      {"relay-clear", required_argument, nullptr, opt_relay_clear},
+      {"store-sizes", required_argument, nullptr, opt_store_sizes},
+      {"store-rounds", required_argument, nullptr, opt_store_rounds},
+      {"store-writers", required_argument, nullptr, opt_store_writers},
+      {"store-lookups", required_argument, nullptr, opt_store_lookups},
       {"mariadb-fixture", required_argument, nullptr, opt_fixture},
       {"mysql-latency", required_argument, nullptr, opt_latency},
       {"dns-latency", required_argument, nullptr, opt_dns_latency},
@@ -154,6 +174,13 @@ Options parse_options(int argc, char** argv) {
       case opt_our_tcprules: o.our_tcprules = arg; break;
       case opt_tcprules_lines: o.tcprules_lines = sizes(arg, "--tcprules-lines"); break;
       case opt_relay_allow: o.relay_allow = arg; break;
+      case opt_relay_clear: o.relay_clear = arg; break;
+      case opt_store_sizes: o.store_sizes = store_sizes(arg); break;
+      case opt_store_rounds: o.store_rounds = number(arg, 1, 100000, "--store-rounds"); break;
+      case opt_store_writers:
+        o.store_writers = static_cast<unsigned>(number(arg, 1, 64, "--store-writers"));
+        break;
+      case opt_store_lookups: o.store_lookups = number(arg, 3, 10000000, "--store-lookups"); break;
       case opt_fixture: o.mariadb_fixture = arg; break;
       case opt_latency:
         o.mysql_latency_ms = static_cast<unsigned>(number(arg, 0, 10000, "--mysql-latency"));
@@ -187,12 +214,13 @@ Options parse_options(int argc, char** argv) {
   if (o.tcprules.empty()) o.tcprules = beside(o.reference, "tcprules");
   if (o.our_tcprules.empty()) o.our_tcprules = beside(o.ours, "tcprules");
   if (o.relay_allow.empty()) o.relay_allow = beside(o.ours, "relay-allow");
+  if (o.relay_clear.empty()) o.relay_clear = beside(o.ours, "relay-clear");
   // The source tree this harness was built from: it is not installed.
   if (o.mariadb_fixture.empty())
     o.mariadb_fixture = UCSPI_SOURCE_DIR "/tests/support/mariadb-fixture.sh";
   // The servers and tcprules run in the harness's temporary directory.
   for (std::string* path : {&o.ours, &o.reference, &o.tcprules, &o.our_tcprules, &o.relay_allow,
-                            &o.mariadb_fixture})
+                            &o.relay_clear, &o.mariadb_fixture})
     if (path->find('/') != std::string::npos) *path = std::filesystem::absolute(*path).lexically_normal();
   return o;
 }

@@ -18,11 +18,16 @@ struct Options {
   std::vector<std::string> curves;
   std::vector<unsigned> long_concurrency;
   std::vector<unsigned long> tcprules_lines;  // the tcprules scenario's sizes, ascending
-  std::string relay_allow;      // ours: makes the MySQL relay table
+  std::string relay_allow;      // ours: makes the MySQL relay table, and the store curve's
+  std::string relay_clear;      // ours: the store curve's
   std::string mariadb_fixture;  // tests/support/mariadb-fixture.sh
   unsigned mysql_latency_ms = 20;  // the delay proxy's round trip
   unsigned dns_latency_ms = 5;     // the scripted DNS server's, before each reply
   unsigned ident_latency_ms = 5;   // the scripted identd's
+  std::vector<unsigned long> store_sizes;  // the store curve's, entries, ascending
+  unsigned store_writers = 16;             // at once, at the largest size
+  unsigned long store_rounds = 1000;       // relay-allow rounds a size, and the writers'
+  unsigned long store_lookups = 200000;    // a size
   unsigned long connections = 1000;     // per run
   unsigned rounds = 3;
   double seconds = 60;                  // cap per run
@@ -31,7 +36,8 @@ struct Options {
 
 // The scenarios there are, in their default order.
 const std::vector<std::string>& scenario_names();
-// Those run only when named: they need a MariaDB, or root (the lookups').
+// Those run only when named: they need a MariaDB, or root (the lookups'), or take minutes
+// (store-curve at 10^6 entries).
 const std::vector<std::string>& optional_scenario_names();
 
 // Exits 100 with the usage on a bad command line. Defaults for the programs: tcpserver beside

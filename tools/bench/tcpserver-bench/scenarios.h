@@ -29,8 +29,9 @@ struct Scenario {
   std::string latency;   // the lookups scenarios' replies, as the goal prints them
 };
 
-// The server scenarios options selects, in its order (tcprules, a curve of its own, is not one). Servers get -c and -b above the top level, so
-// that a run measures the server and not SYN retransmits from an overflowing backlog.
+// The server scenarios options selects, in its order (tcprules and store-curve, curves of their
+// own, are not). Servers get -c and -b above the top level, so that a run measures the server
+// and not SYN retransmits from an overflowing backlog.
 std::vector<Scenario> make_scenarios(const Options& options, const BenchFiles& files);
 
 // The connections a run of scenario makes at level.

@@ -4,7 +4,8 @@ output is sane: a table row per server and level with figures above 0, no errors
 goal, the lookups scenarios' scripted DNS server and identd asked once a connection at least,
 CSV files that parse with a line per level, and SVG plots when gnuplot is on PATH (the loud
 warning when it is not). The tcprules curve likewise, at two small sizes, its cdbs
-byte-identical. Never a speed: timings are not pass/fail.
+byte-identical; the store curve at two small stores, with a few writers at once losing no
+login. Never a speed: timings are not pass/fail.
 
     smoke_test.py --bench BUILD/bin/tcpserver-bench --ours BUILD/bin/tcpserver \
                   --reference-dir BUILD/reference
@@ -33,6 +34,9 @@ LEVELS = {"plain": [1, 16], "rules": [1, 2, 4, 16], "store": [1, 16], "long": [4
 ROUNDS = 2
 TCPRULES_LINES = [10, 1000]
 CONNECTIONS = 30
+# The second holds relay-clear's 2,000 old entries and more, so that relay-clear runs there.
+STORE_SIZES = [10, 5000]
+STORE_WRITERS = 2
 DNS_LATENCY, IDENT_LATENCY = 3, 4  # not the defaults: the report must print the ones used
 
 failures = []
@@ -44,6 +48,16 @@ def check(ok, what):
         print("FAILED: " + what)
 
 
+def read_csv(out, name):
+    """OUT/NAME.csv's rows, or None (a failure said) when it was not written."""
+    path = os.path.join(out, name + ".csv")
+    check(os.path.exists(path), path + " written")
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def run_bench(args, out):
     ref = os.path.join(args.reference_dir, "ucspi-tcp", "usr", "bin")
     argv = [args.bench, "--ours", args.ours, "--reference", os.path.join(ref, "tcpserver"),
@@ -53,7 +67,9 @@ def run_bench(args, out):
             "--curves", "rules,ceiling", "--long-concurrency", "4", "--seconds", "30",
             "--our-tcprules", os.path.join(os.path.dirname(args.ours), "tcprules"),
             "--tcprules-lines", ",".join(str(n) for n in TCPRULES_LINES),
-            "--scenarios", ",".join(SCENARIOS + ["tcprules"]), "--out", out]
+            "--store-sizes", ",".join(str(n) for n in STORE_SIZES), "--store-rounds", "20",
+            "--store-writers", str(STORE_WRITERS), "--store-lookups", "3000",
+            "--scenarios", ",".join(SCENARIOS + ["tcprules", "store-curve"]), "--out", out]
     print("running: " + " ".join(argv), flush=True)
     return subprocess.run(argv, capture_output=True, text=True, timeout=240)
 
@@ -78,7 +94,7 @@ def check_table(stdout):
     check(len(re.findall(r"^parent .* fds \d+ / \d+ / \d+$", stdout, re.M)) == 2 * len(SCENARIOS),
           "a footprint line per server")
     goals = re.findall(r"^goal: .*", stdout, re.M)
-    check(len(goals) == 8, "8 goal lines (got %d)" % len(goals))
+    check(len(goals) == 12, "12 goal lines (got %d)" % len(goals))
     latency = "DNS %d ms, ident %d ms" % (DNS_LATENCY, IDENT_LATENCY)
     check(any("DNS and ident" in g and "(%s)" % latency in g for g in goals),
           "the lookups goal names the latencies used")
@@ -122,17 +138,58 @@ def check_tcprules(stdout, out):
           "tcprules: no errors, identical cdbs")
     check(re.search(r"^goal: tcprules wall time at %d lines .*(met|MISSED)$" % TCPRULES_LINES[-1],
                     stdout, re.M), "the tcprules goal at the largest size")
-    path = os.path.join(out, "tcprules.csv")
-    check(os.path.exists(path), path + " written")
-    if os.path.exists(path):
-        with open(path, newline="") as f:
-            lines = list(csv.DictReader(f))
+    path = "tcprules.csv"
+    lines = read_csv(out, "tcprules")
+    if lines is not None:
         check([int(r["lines"]) for r in lines] == TCPRULES_LINES, path + ": a line per size")
         for r in lines:
             check(all(float(r[k]) > 0 for k in ("a_wall_ms", "a_rss_kib", "b_wall_ms", "b_rss_kib",
                                                   "time_ratio", "rss_ratio")),
                   path + ": figures above 0")
             check(r["errors"] == "0", path + ": no errors")
+
+
+def check_store_curve(stdout, out):
+    section = re.search(r"^scenario store-curve: (.*?)(?=^goals)", stdout, re.M | re.S)
+    check(section, "a table for store-curve")
+    text = section.group(1) if section else ""
+    # entries, four cells "p50 / p99 (runs)", relay-clear p50 or -, lost, warned
+    cell = r"([\d.]+) / ([\d.]+) \((\d+)\)\s+"
+    rows = re.findall(r"^\s*(\d+)\s+" + cell * 4 + r"(-|[\d.]+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
+    check([int(r[0]) for r in rows] == STORE_SIZES, "a relay-allow row per size (got %d)" % len(rows))
+    for r in rows:
+        label = "store-curve row %s" % r[0]
+        check(all(float(x) > 0 for x in r[1:13]), label + ": every figure above 0")
+        check((r[13] == "-") == (int(r[0]) < 4000), label + ": relay-clear timed in large stores")
+        check(r[13] == "-" or float(r[13]) > 0, label + ": relay-clear above 0")
+        check(r[14] == "0" and r[15] == "0", label + ": no login lost, no warning")
+    lookups = re.findall(r"^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text, re.M)
+    check([int(r[0]) for r in lookups] == STORE_SIZES, "a lookup row per size")
+    check(all(float(x) > 0 for r in lookups for x in r[1:]), "lookup figures above 0")
+    writers = re.search(r"^%d writers at once on %d entries: .*acknowledged (\d+), lost (\d+), "
+                        r"warned (\d+)$" % (STORE_WRITERS, STORE_SIZES[-1]), text, re.M)
+    check(writers and int(writers.group(1)) > 0 and writers.group(2) == "0"
+          and writers.group(3) == "0", "the writers' run: logins acknowledged, none lost")
+    goals = re.findall(r"^goal: (relay-allow p50|relay-allow p99|tcpserver's store lookup|no "
+                       r"login lost).*  (met|MISSED)$", stdout, re.M)
+    check(len(goals) == 4, "4 store-curve goals measured (got %d)" % len(goals))
+    check(("no login lost", "met") in goals, "the lost-login goal met")
+    path = "store-curve.csv"
+    lines = read_csv(out, "store-curve")
+    if lines is not None:
+        check([int(r["entries"]) for r in lines] == STORE_SIZES, path + ": a line per size")
+        for r in lines:
+            check(all(float(r[k]) > 0 for k in ("new_p50_ms", "refresh600_p50_ms",
+                                                  "refresh10_p50_ms", "true_p50_ms", "lookup_us",
+                                                  "longest_during_fold_ms",
+                                                  "first_after_unseen_fold_ms")),
+                  path + ": figures above 0")
+            check(r["lost"] == "0" and r["warned"] == "0", path + ": no login lost")
+    path = "store-writers.csv"
+    lines = read_csv(out, "store-writers")
+    if lines is not None:
+        check(len(lines) == 1 and lines[0]["lost"] == "0" and int(lines[0]["acknowledged"]) > 0,
+              path + ": the writers' run, none lost")
 
 
 def check_csv(out):
@@ -164,7 +221,7 @@ def check_csv(out):
 def check_plots(out, stdout, stderr):
     if shutil.which("gnuplot"):
         for name in ["plain", "rules", "store", "ceiling", "mysql", "mysql+20ms",
-                     "tcprules"] + LOOKUPS:
+                     "tcprules", "store-curve"] + LOOKUPS:
             path = os.path.join(out, name + ".svg")
             check(os.path.exists(path), path + " drawn")
             if os.path.exists(path):
@@ -193,6 +250,7 @@ def main():
             check_table(result.stdout)
             check_lookups(result.stdout)
             check_tcprules(result.stdout, out)
+            check_store_curve(result.stdout, out)
             check_csv(out)
             check_plots(out, result.stdout, result.stderr)
     finally:

@@ -1,5 +1,8 @@
 #include "tools/bench/tcpserver-bench/bench_files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "rules/base/error_str.h"
+#include "rules/base/unique_fd.h"
 #include "rules/roaming/roaming_cdb_file.h"
 #include "rules/roaming/roaming_store.h"
 #include "tools/bench/bench_addresses.h"
@@ -82,6 +86,22 @@ std::string make_store(const std::string& dir) {
   return "cdb:" + path;
 }
 
+// relay-ctrl's directory holding the same logins: an empty file per address, named by it, whose
+// mtime (now) is the login's time (rules/roaming/relay_ctrl_store.h).
+std::string make_relay_ctrl_store(const std::string& dir) {
+  const std::string store = dir + "/relay-ctrl";
+  if (::mkdir(store.c_str(), 0755) != 0)
+    throw std::runtime_error("unable to create " + store + ": " + error_str(errno));
+  auto touch = [&](const std::string& ip) {
+    const std::string path = store + "/" + ip;
+    const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) throw std::runtime_error("unable to create " + path + ": " + error_str(errno));
+  };
+  touch("127.0.0.1");
+  for (int n = 1; n < store_entries; ++n) touch(bench_ip(n));
+  return "relay-ctrl:" + store;
+}
+
 }  // namespace
 
 WorkDir::WorkDir() {
@@ -104,6 +124,7 @@ BenchFiles prepare_files(const std::string& dir, const std::string& tcprules) {
   f.rules_cdb = compile_rules(dir, "rules", tcp_smtp, tcprules);
   f.store_rules_cdb = compile_rules(dir, "rules-roaming", tcp_smtp_roaming, tcprules);
   f.store_spec = make_store(dir);
+  f.relay_ctrl_spec = make_relay_ctrl_store(dir);
   return f;
 }
 

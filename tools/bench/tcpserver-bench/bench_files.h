@@ -23,6 +23,7 @@ struct BenchFiles {
   std::string rules_cdb;        // a site's tcp.smtp; 127.0.0.1 gets RELAYCLIENT from a rule
   std::string store_rules_cdb;  // the same, but no rule lets 127.0.0.1 relay: the store is asked
   std::string store_spec;       // cdb:PATH, 10,000 entries, 127.0.0.1 among them
+  std::string relay_ctrl_spec;  // relay-ctrl:DIR, the same entries, a file each
   std::string mysql_spec;          // mysql:CONF, when a mysql scenario runs: the same entries
   std::string mysql_delayed_spec;  // mysql:CONF through the delay proxy
   unsigned mysql_latency_ms = 0;

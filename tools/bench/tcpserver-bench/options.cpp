@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
     "  [--our-tcprules PATH]\n"
-    "  [--scenarios plain,rules,store,long,ceiling,tcprules,mysql,mysql+20ms,dns+ident,\n"
+    "  [--scenarios plain,rules,store,relay-ctrl,long,ceiling,tcprules,mysql,mysql+20ms,dns+ident,\n"
     "               dns+ident-djb,store-curve]\n"
     "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
@@ -112,8 +112,8 @@ std::string beside(const std::string& program, const std::string& name) {
 }  // namespace
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> all = {"plain", "rules", "store", "long", "ceiling",
-                                                 "tcprules"};
+  static const std::vector<std::string> all = {"plain", "rules", "store", "relay-ctrl", "long",
+                                                 "ceiling", "tcprules"};
   return all;
 }
 

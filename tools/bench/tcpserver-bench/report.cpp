@@ -26,6 +26,10 @@ constexpr RatioGoal ratio_goals[] = {
      &LevelFigures::rate_ratio, 1.0, false},
     {"conn/s at c=16 with the cdb store >= 0.95x without", "store", 16, &LevelFigures::rate_ratio,
      0.95, false},
+    {"conn/s at c=16 with the relay-ctrl store >= 0.95x without", "relay-ctrl", 16,
+     &LevelFigures::rate_ratio, 0.95, false},
+    {"conn/s at c=16 with the MySQL store >= 0.95x without", "mysql", 16,
+     &LevelFigures::rate_ratio, 0.95, false},
     {"conn/s at c=64 with MySQL 20 ms away >= 0.9x MySQL direct", "mysql+20ms", 64,
      &LevelFigures::rate_ratio, 0.9, false},
 };

@@ -96,6 +96,12 @@ Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
                     "every connection asks it), child /bin/echo hi";
     s.a = tcpserver("ours+store", o.ours, limit, store_args(f, f.store_spec), short_child);
     s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+  } else if (name == "relay-ctrl") {
+    s.description = "ours -x rules.cdb with and without -s relay-ctrl:DIR (10,000 files, "
+                    "every connection asks it), child /bin/echo hi";
+    s.a = tcpserver("ours+relay-ctrl", o.ours, limit, store_args(f, f.relay_ctrl_spec),
+                    short_child);
+    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
   } else if (name == "mysql") {
     s.description = "ours -x rules.cdb with and without -s mysql:CONF (a private MariaDB, "
                     "10,000 rows, every connection asks it), child /bin/echo hi";

@@ -94,7 +94,7 @@ RoamingView::RoamingView(const std::string& path, CdbMapping mapping, bool base_
 
 std::optional<ViewError> RoamingView::refresh() {
   if (pending_ && pending_->open.ready())
-    if (std::optional<ViewError> error = finish_pending(false)) return error;
+    if (std::optional<ViewError> error = finish_pending()) return error;
   if (!loaded_) return reload();
   bool moved = false;
   if (int err = journal_.follow(moved); err != 0) return ViewError{journal_.path(), err};
@@ -106,13 +106,12 @@ std::optional<ViewError> RoamingView::refresh() {
 // it only forward, so reading them in this order misses none.
 std::optional<ViewError> RoamingView::reload(bool journal_moved) {
   // Another fold while a base was being opened: rare enough to wait for it, then start over.
-  if (pending_) finish_pending(true);
-  std::vector<JournalState> before = journal_moved ? std::vector<JournalState>{} : fold_seen();
+  if (pending_) finish_pending();
+  std::optional<JournalState> merged = journal_moved ? std::nullopt : fold_seen();
   loaded_ = false;
   if (int err = journal_.reload(); err != 0) return ViewError{journal_.path(), err};
   if (int err = old_.reload(); err != 0) return ViewError{old_.path(), err};
-  if (!before.empty() && open_in_background()) {
-    retained_ = std::move(before);
+  if (merged && open_in_background(std::move(*merged))) {
     loaded_ = true;
     return std::nullopt;
   }
@@ -128,16 +127,16 @@ std::optional<ViewError> RoamingView::reload(bool journal_moved) {
 // fold has started. The new base is then the old one and this journal, and the old base seen
 // through it answers as the new one until that is opened. Nothing otherwise (a fold, or two,
 // done between two looks): the base is opened inline.
-std::vector<JournalState> RoamingView::fold_seen() {
+std::optional<JournalState> RoamingView::fold_seen() {
   if (!background_from_ || !base_.reader().is_open() || !old_.present() || !journal_.present())
-    return {};
-  if (old_.read_to_end() != 0) return {};
-  return {old_.state()};
+    return std::nullopt;
+  if (old_.read_to_end() != 0) return std::nullopt;
+  return old_.state();
 }
 
 // Starts opening the file the path names on a thread, when it is another file than the base
-// open and large enough to be worth it.
-bool RoamingView::open_in_background() {
+// open and large enough to be worth it; merged answers over the old base meanwhile.
+bool RoamingView::open_in_background(JournalState merged) {
   struct stat st {};
   if (::stat(base_.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
       same_file(base_.reader().identity(), st) ||
@@ -145,17 +144,15 @@ bool RoamingView::open_in_background() {
     return false;
   std::optional<BackgroundOpen> open = BackgroundOpen::start(base_.path(), base_.mapping());
   if (!open) return false;
-  pending_.emplace(PendingBase{st, std::move(*open)});
+  pending_.emplace(PendingBase{st, std::move(*open), std::move(merged)});
   return true;
 }
 
-// Puts the base opened on the thread in place of the old one. A failed open is the base's
-// error, as reload() would have said it.
-std::optional<ViewError> RoamingView::finish_pending(bool wait) {
-  if (!wait && !pending_->open.ready()) return std::nullopt;
+// Puts the base opened on the thread in place of the old one, waiting for it if need be. A
+// failed open is the base's error, as reload() would have said it.
+std::optional<ViewError> RoamingView::finish_pending() {
   BackgroundOpen::Result result = pending_->open.take();
   pending_.reset();
-  retained_.clear();
   if (result.err == 0) {
     base_.adopt(std::move(result.base));
     return std::nullopt;
@@ -176,12 +173,11 @@ bool RoamingView::base_unchanged() {
   return base_.reader().is_open() && same_file(base_.reader().identity(), st);
 }
 
-std::vector<const JournalState*> RoamingView::layers() const {
-  std::vector<const JournalState*> all;
-  all.reserve(retained_.size() + 2);
-  for (const JournalState& state : retained_) all.push_back(&state);
-  all.push_back(&old_.state());
-  all.push_back(&journal_.state());
+RoamingView::Layers RoamingView::layers() const {
+  Layers all;
+  if (pending_) all.items[all.count++] = &pending_->merged;
+  all.items[all.count++] = &old_.state();
+  all.items[all.count++] = &journal_.state();
   return all;
 }
 

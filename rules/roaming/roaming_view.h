@@ -2,13 +2,13 @@
 // then PATH.journal (roaming_journal_file.h), as tcpserver, relay-list and the writers read it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "rules/cdb/cdb_follower.h"
 #include "rules/roaming/background_open.h"
@@ -102,15 +102,26 @@ class RoamingView {
   struct PendingBase {
     struct stat target;  // what the path named when the open started
     BackgroundOpen open;
+    // The journal the fold merged, as it was before the fold: read between the old base and
+    // old_, it holds the records the new base has and the old one lacks.
+    JournalState merged;
+  };
+
+  // The journals over the base, oldest first: at most three, kept on the stack (every
+  // tcpserver lookup asks for them).
+  struct Layers {
+    std::array<const JournalState*, 3> items{};
+    std::size_t count = 0;
+    operator JournalLayers() const { return {items.data(), count}; }
   };
 
   // journal_moved: the journal the path names is not the one read (see fold_seen).
   std::optional<ViewError> reload(bool journal_moved = true);
   bool base_unchanged();
-  std::vector<const JournalState*> layers() const;
-  std::vector<JournalState> fold_seen();
-  bool open_in_background();
-  std::optional<ViewError> finish_pending(bool wait);
+  Layers layers() const;
+  std::optional<JournalState> fold_seen();
+  bool open_in_background(JournalState merged);
+  std::optional<ViewError> finish_pending();
 
   bool base_required_;
   bool loaded_ = false;  // the first refresh reads all three, whatever the stats say
@@ -119,9 +130,6 @@ class RoamingView {
   CdbFollower<RoamingCdb> base_;
   std::optional<std::size_t> background_from_;
   std::optional<PendingBase> pending_;
-  // While pending_: the journal the fold merged, as it was before the fold, between the old
-  // base and old_: the records the new base has and the old one lacks.
-  std::vector<JournalState> retained_;
 };
 
 }  // namespace ucspi

@@ -5,7 +5,7 @@
 // error: the caller opens the base itself, as before.
 //
 // A bare pthread, not std::async: tcpserver is linked statically for its footprint under a
-// run file's softlimit, and std::future's machinery alone added about 100 kB to it.
+// run file's softlimit, and std::future's machinery added 16 kB more to its address space.
 #pragma once
 
 #include <pthread.h>

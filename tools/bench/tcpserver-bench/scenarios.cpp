@@ -46,6 +46,17 @@ std::vector<std::string> store_args(const BenchFiles& f, const std::string& spec
   return args;
 }
 
+// store, relay-ctrl and mysql: ours asking the store `spec` (label "ours+" + kind), against
+// ours with the same rules and no store.
+void store_against_none(Scenario& s, const Options& o, const BenchFiles& f, unsigned limit,
+                        const std::string& kind, const std::string& spec,
+                        const std::string& option, const std::string& holding) {
+  s.description = "ours -x rules.cdb with and without -s " + option + " (" + holding +
+                  ", every connection asks it), child /bin/echo hi";
+  s.a = tcpserver("ours+" + kind, o.ours, limit, store_args(f, spec), short_child);
+  s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+}
+
 ServerSpec ceiling(unsigned limit, const std::vector<std::string>& child) {
   ServerSpec s;
   s.label = "ceiling";
@@ -92,21 +103,13 @@ Scenario make(const std::string& name, const Options& o, const BenchFiles& f) {
     s.a = tcpserver("ours", o.ours, limit, rules, short_child);
     s.b = tcpserver("djb", o.reference, limit, rules, short_child);
   } else if (name == "store") {
-    s.description = "ours -x rules.cdb with and without -s cdb:relay.cdb (10,000 entries, "
-                    "every connection asks it), child /bin/echo hi";
-    s.a = tcpserver("ours+store", o.ours, limit, store_args(f, f.store_spec), short_child);
-    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+    store_against_none(s, o, f, limit, "store", f.store_spec, "cdb:relay.cdb", "10,000 entries");
   } else if (name == "relay-ctrl") {
-    s.description = "ours -x rules.cdb with and without -s relay-ctrl:DIR (10,000 files, "
-                    "every connection asks it), child /bin/echo hi";
-    s.a = tcpserver("ours+relay-ctrl", o.ours, limit, store_args(f, f.relay_ctrl_spec),
-                    short_child);
-    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+    store_against_none(s, o, f, limit, "relay-ctrl", f.relay_ctrl_spec, "relay-ctrl:DIR",
+                       "10,000 files");
   } else if (name == "mysql") {
-    s.description = "ours -x rules.cdb with and without -s mysql:CONF (a private MariaDB, "
-                    "10,000 rows, every connection asks it), child /bin/echo hi";
-    s.a = tcpserver("ours+mysql", o.ours, limit, store_args(f, f.mysql_spec), short_child);
-    s.b = tcpserver("ours", o.ours, limit, store_args(f, ""), short_child);
+    store_against_none(s, o, f, limit, "mysql", f.mysql_spec, "mysql:CONF",
+                       "a private MariaDB, 10,000 rows");
   } else if (name == "mysql+20ms") {
     s.description = "ours -s mysql:CONF through the harness's proxy adding " +
                     std::to_string(f.mysql_latency_ms) + " ms a round trip, against MySQL direct";

@@ -73,6 +73,15 @@ FilePosition first_run(const std::string& log, const std::string& line) {
   return watch.follower.position();
 }
 
+// A run that read "1 aaaa", then the file truncated and written again past where it stopped
+// ("2 bbbb", "3 cccc"): only the bytes before the saved offset tell it from the same file grown.
+FilePosition first_run_then_truncated(const std::string& log) {
+  const FilePosition saved = first_run(log, "1 aaaa");
+  truncate_to_empty(log);
+  append(log, "2 bbbb\n3 cccc\n");
+  return saved;
+}
+
 }  // namespace
 
 TEST_CASE("a file that appears later is read from its start", "[relay-watch][follower]") {
@@ -221,9 +230,7 @@ TEST_CASE("a restart after a truncation while stopped reads the file from its st
           "[relay-watch][follower]") {
   const TempDir dir;
   const std::string log = dir / "mail.log";
-  const FilePosition saved = first_run(log, "1 aaaa");
-  truncate_to_empty(log);
-  append(log, "2 bbbb\n3 cccc\n");  // past the saved offset: only the bytes before it tell
+  const FilePosition saved = first_run_then_truncated(log);
   Watch again(log, saved);
   CHECK(again.noticed("was truncated while relay-watch was not running"));
   CHECK(again.poll() == Lines{"2 bbbb", "3 cccc"});
@@ -236,9 +243,7 @@ TEST_CASE("a restart after a truncation and then a rotation while stopped reads 
           "[relay-watch][follower]") {
   const TempDir dir;
   const std::string log = dir / "mail.log";
-  const FilePosition saved = first_run(log, "1 aaaa");
-  truncate_to_empty(log);
-  append(log, "2 bbbb\n3 cccc\n");
+  const FilePosition saved = first_run_then_truncated(log);
   REQUIRE(std::rename(log.c_str(), (dir / "mail.log.3").c_str()) == 0);
   append(log, "4 dddd\n");
   Watch again(log, saved);
@@ -300,9 +305,7 @@ TEST_CASE("lines of a file read from its start after a restart are caught up on,
           "[relay-watch][follower]") {
   const TempDir dir;
   const std::string log = dir / "mail.log";
-  const FilePosition saved = first_run(log, "1 aaaa");
-  truncate_to_empty(log);
-  append(log, "2 bbbb\n3 cccc\n");
+  const FilePosition saved = first_run_then_truncated(log);
   Watch again(log, saved);
   CHECK(again.poll() == Lines{"2 bbbb", "3 cccc"});
   CHECK(again.catching_up == Flags{true, true});

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "rules/base/messages.h"
+#include "rules/base/sibling_program.h"
 #include "tools/bench/tcpserver-bench/bench_files.h"
 #include "tools/bench/tcpserver-bench/csv_out.h"
 #include "tools/bench/tcpserver-bench/delay_proxy.h"
@@ -94,8 +95,11 @@ std::optional<StoreCurveResult> run_store_curve(const Options& o, const std::str
   if (!wants(o, "store-curve")) return std::nullopt;
   require_program(o.relay_allow, "--relay-allow");
   require_program(o.relay_clear, "--relay-clear");
+  const std::string noop = ucspi::sibling_program("tcpserver-bench-noop").value_or("");
+  require_program(noop, "the harness's tcpserver-bench-noop (built beside it)");
   const StoreCurvePlan plan{o.relay_allow,
                             o.relay_clear,
+                            noop,
                             o.store_sizes,
                             static_cast<long>(o.store_rounds),
                             static_cast<int>(o.store_writers),

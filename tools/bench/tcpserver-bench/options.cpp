@@ -29,8 +29,9 @@ constexpr std::string_view usage_text =
     "mysql and mysql+20ms (a private MariaDB) and dns+ident and dns+ident-djb (root: a private\n"
     "network namespace with a scripted DNS server and identd, each reply --dns-latency or\n"
     "--ident-latency ms after its query) run only when named. So does store-curve:\n"
-    "relay-allow (new, 600 s and 10 s old entries, /bin/true beside) and relay-clear timed for\n"
-    "real, and tcpserver's lookup, against cdb stores of --store-sizes entries, then\n"
+    "relay-allow (new, 600 s and 10 s old entries, /bin/true and a static no-op beside, and\n"
+    "its store work alone in process) and relay-clear timed for real, and tcpserver's lookup,\n"
+    "against cdb stores of --store-sizes entries, then\n"
     "--store-writers relay-allows at once at the largest size, counting lost logins; each\n"
     "size's rounds, and the writers', stop at --seconds.";
 

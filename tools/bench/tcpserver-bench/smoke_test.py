@@ -156,16 +156,17 @@ def check_store_curve(stdout, out):
     section = re.search(r"^scenario store-curve: (.*?)(?=^goals)", stdout, re.M | re.S)
     check(section, "a table for store-curve")
     text = section.group(1) if section else ""
-    # entries, four cells "p50 / p99 (runs)", relay-clear p50 or -, lost, warned
+    # entries, six cells "p50 / p99 (runs)" (new, 600 s, 10 s, /bin/true, no-op, in process),
+    # relay-clear p50 or -, lost, warned
     cell = r"([\d.]+) / ([\d.]+) \((\d+)\)\s+"
-    rows = re.findall(r"^\s*(\d+)\s+" + cell * 4 + r"(-|[\d.]+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
+    rows = re.findall(r"^\s*(\d+)\s+" + cell * 6 + r"(-|[\d.]+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
     check([int(r[0]) for r in rows] == STORE_SIZES, "a relay-allow row per size (got %d)" % len(rows))
     for r in rows:
         label = "store-curve row %s" % r[0]
-        check(all(float(x) > 0 for x in r[1:13]), label + ": every figure above 0")
-        check((r[13] == "-") == (int(r[0]) < 4000), label + ": relay-clear timed in large stores")
-        check(r[13] == "-" or float(r[13]) > 0, label + ": relay-clear above 0")
-        check(r[14] == "0" and r[15] == "0", label + ": no login lost, no warning")
+        check(all(float(x) > 0 for x in r[1:19]), label + ": every figure above 0")
+        check((r[19] == "-") == (int(r[0]) < 4000), label + ": relay-clear timed in large stores")
+        check(r[19] == "-" or float(r[19]) > 0, label + ": relay-clear above 0")
+        check(r[20] == "0" and r[21] == "0", label + ": no login lost, no warning")
     lookups = re.findall(r"^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text, re.M)
     check([int(r[0]) for r in lookups] == STORE_SIZES, "a lookup row per size")
     check(all(float(x) > 0 for r in lookups for x in r[1:]), "lookup figures above 0")
@@ -185,7 +186,8 @@ def check_store_curve(stdout, out):
             check(all(float(r[k]) > 0 for k in ("new_p50_ms", "refresh600_p50_ms",
                                                   "refresh10_p50_ms", "true_p50_ms", "lookup_us",
                                                   "longest_during_fold_ms",
-                                                  "first_after_unseen_fold_ms")),
+                                                  "first_after_unseen_fold_ms", "noop_p50_ms",
+                                                  "in_process_p50_ms")),
                   path + ": figures above 0")
             check(r["lost"] == "0" and r["warned"] == "0", path + ": no login lost")
     path = "store-writers.csv"

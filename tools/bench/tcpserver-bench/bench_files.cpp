@@ -112,6 +112,7 @@ WorkDir::WorkDir() {
   if (!mkdtemp(name.data()))
     throw std::runtime_error("unable to create a directory like " + pattern + ": " + error_str(errno));
   path_ = name.data();
+  on_signal_ = std::make_unique<SignalCleanup>(std::vector<std::string>{"/bin/rm", "-rf", "--", path_});
 }
 
 WorkDir::~WorkDir() {

@@ -3,7 +3,10 @@
 // directory that goes, with everything in it, when the harness ends.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "tools/bench/tcpserver-bench/signal_cleanup.h"
 
 namespace ucspi::bench {
 
@@ -17,6 +20,7 @@ class WorkDir {
 
  private:
   std::string path_;
+  std::unique_ptr<SignalCleanup> on_signal_;  // rm -rf, when a signal skips the destructor
 };
 
 struct BenchFiles {

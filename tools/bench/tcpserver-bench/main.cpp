@@ -30,6 +30,7 @@
 #include "tools/bench/tcpserver-bench/progress.h"
 #include "tools/bench/tcpserver-bench/report.h"
 #include "tools/bench/tcpserver-bench/scenarios.h"
+#include "tools/bench/tcpserver-bench/signal_cleanup.h"
 #include "tools/bench/tcpserver-bench/store_curve.h"
 #include "tools/bench/tcpserver-bench/store_curve_report.h"
 #include "tools/bench/tcpserver-bench/tcprules_curve.h"
@@ -150,6 +151,7 @@ int run(const Options& o) {
   // Before anything is measured: a run that cannot make the namespace says so at once.
   if (wants(o, "dns+ident") || wants(o, "dns+ident-djb")) run_in_private_network([] {});
   raise_descriptor_limit();
+  install_signal_cleanup();  // before MariaDB, the work directory or any thread
   std::filesystem::create_directories(o.out);
   const double load_before = load_average();
   print("tcpserver-bench: ours " + o.ours + "\n                 djb's " + o.reference +

@@ -41,6 +41,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   void lookups_done(Connection& c) override;
   void serve(Connection& c, const ChildIntro& intro) override;
   void deny(Connection& c) override;
+  void refuse(Connection& c, const LimitRefusal& refusal) override;
   void drop(Connection& c, const std::string& warning) override;
   void abandon(std::uint64_t id) noexcept override;
 
@@ -66,6 +67,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   const Logger& log_;
   ChildRegistry& children_;
   std::unique_ptr<Resolver> resolver_;
+  NetworkCounts running_;  // the children, by address and network: before decision_, its reader
   RelayDecision decision_;
   ChildLauncher launcher_;
   ClientSlots slots_;

@@ -83,13 +83,19 @@ struct Trial {
   Memory loaded;
 };
 
+// The clients come as soon as it listens, as to a server just restarted: a mysql: store's
+// helper still starting meets them all, and its floor is higher so (9,755,248 bytes against
+// 9,662,231 to 9,747,496 after a 200 ms pause, in runs on one build). Only the run with no
+// limit pauses, for the parent's memory at start.
 Trial try_serving(const ServerSpec& spec, const std::string& dir, const std::string& expect) {
   Trial t;
   std::optional<ServerProcess> server = ServerProcess::start_if_it_can(spec, dir);
   if (!server) return t;
   t.started = true;
-  std::this_thread::sleep_for(settle);
-  t.start = server->memory();
+  if (spec.memory_limit == 0) {
+    std::this_thread::sleep_for(settle);
+    t.start = server->memory();
+  }
   const HeldConnections held(server->port(), softlimit_connections, answer_timeout);
   t.answered = held.answered(expect);
   t.loaded = server->memory();

@@ -9,7 +9,8 @@ the primary as fallback (replica.conf), host B the primary (primary.conf).
 
   1. a login on the primary relays on A once replicated;
   2. replication stopped on the replica: a fresh login relays on A through the primary (it is
-     not on the replica), an address never logged in does not;
+     not on the replica), an address never logged in does not; the same with the replica's
+     server down;
   3. the primary stopped: A still relays what the replica has, a miss does not relay; relay of
      a new login resumes when the primary is back;
   4. relay-clear run from both hosts at once, with logins beside it: no error, no failed login,
@@ -136,6 +137,18 @@ def replication_stopped(c, bin_dir, pair, a):
             pair.caught_up() and "127.0.0.13" in pair.rows("replica"))
 
 
+def replica_down(c, bin_dir, pair, a):
+    pair.server("stop", "replica")
+    r = relay_allow(bin_dir, f"mysql:{pair.primary_conf}", "127.0.0.16")
+    c.check("2b: a login while A's replica server is down is recorded", r.returncode == 0, r.stderr)
+    c.check("2b: A relays it through the primary", wait_for_relay(a.port, "127.0.0.16", PATIENCE),
+            tail(a))
+    c.check("2b: an address never logged in does not relay on A", not_relayed(a.port, "127.0.0.14"))
+    pair.server("restart", "replica")
+    c.check("2b: the restarted replica replicates again and has the login",
+            eventually(lambda: pair.caught_up() and "127.0.0.16" in pair.rows("replica")))
+
+
 def primary_stopped(c, bin_dir, pair, a):
     pair.server("stop", "primary")
     c.check("3: with the primary stopped, A relays what the replica has",
@@ -229,6 +242,7 @@ def main():
         try:
             replicated_login(c, a.bin, pair, host_a, host_b)
             replication_stopped(c, a.bin, pair, host_a)
+            replica_down(c, a.bin, pair, host_a)
             primary_stopped(c, a.bin, pair, host_a)
             clear_everywhere(c, a.bin, pair)
         finally:

@@ -9,8 +9,8 @@ the primary as fallback (replica.conf), host B the primary (primary.conf).
 
   1. a login on the primary relays on A once replicated;
   2. replication stopped on the replica: a fresh login relays on A through the primary (it is
-     not on the replica), an address never logged in does not; the same with the replica's
-     server down;
+     not on the replica), an address never logged in does not; the same with the replica
+     lagging past max_lag (MASTER_DELAY) and with the replica's server down;
   3. the primary stopped: A still relays what the replica has, a miss does not relay; relay of
      a new login resumes when the primary is back;
   4. relay-clear run from both hosts at once, with logins beside it: no error, no failed login,
@@ -137,6 +137,31 @@ def replication_stopped(c, bin_dir, pair, a):
             pair.caught_up() and "127.0.0.13" in pair.rows("replica"))
 
 
+def replica_lagging(c, bin_dir, pair, a):
+    """MASTER_DELAY holds every event on the replica for an hour: replication runs, and
+    Seconds_Behind_Master grows past max_lag (2) while a login waits in it.
+
+    Whether A trusts its replica shows in a marker row written on the replica alone (root
+    passes read_only): A relays it exactly while it believes the replica, since the primary,
+    asked otherwise, has no such row."""
+    pair.sql("replica", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600; START SLAVE;"
+                        " INSERT INTO vpopmail.relay VALUES ('127.0.0.18', UNIX_TIMESTAMP());")
+    c.check("2c: with nothing waiting in the delay, A trusts its replica (the marker relays)",
+            wait_for_relay(a.port, "127.0.0.18", PATIENCE), tail(a))
+    r = relay_allow(bin_dir, f"mysql:{pair.primary_conf}", "127.0.0.17")
+    c.check("2c: a login while the replica lags is recorded", r.returncode == 0, r.stderr)
+    c.check("2c: A relays it through the primary", wait_for_relay(a.port, "127.0.0.17", PATIENCE),
+            tail(a))
+    c.check("2c: ... while the replica does not have it yet", "127.0.0.17" not in pair.rows("replica"))
+    c.check("2c: lagging, the replica is not trusted: the marker does not relay",
+            not_relayed(a.port, "127.0.0.18"))
+    c.check("2c: an address never logged in does not relay on A", not_relayed(a.port, "127.0.0.14"))
+    pair.sql("replica", "DELETE FROM vpopmail.relay WHERE ip_addr = '127.0.0.18';"
+                        " STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE;")
+    c.check("2c: without the delay the replica catches up",
+            pair.caught_up() and "127.0.0.17" in pair.rows("replica"))
+
+
 def replica_down(c, bin_dir, pair, a):
     pair.server("stop", "replica")
     r = relay_allow(bin_dir, f"mysql:{pair.primary_conf}", "127.0.0.16")
@@ -242,6 +267,7 @@ def main():
         try:
             replicated_login(c, a.bin, pair, host_a, host_b)
             replication_stopped(c, a.bin, pair, host_a)
+            replica_lagging(c, a.bin, pair, host_a)
             replica_down(c, a.bin, pair, host_a)
             primary_stopped(c, a.bin, pair, host_a)
             clear_everywhere(c, a.bin, pair)

@@ -48,6 +48,11 @@ class LoginLookup {
 // reached is retried on the backoff before any client waits on it).
 enum class ConnectWhen { first_lookup, now };
 
+// With a primary in the config (has_primary), the lookup reads the config's server as a local
+// replica and asks the primary when the replica is not known fresh (replicated_login_lookup.h):
+// three connections then, the replica's lookup, its replication status, and the primary's
+// lookup; an answer takes at most two query timeouts.
+//
 // A `server` host name is resolved once, here (a name that does not resolve is a StoreError),
 // because Connector/C would resolve it with a blocking getaddrinfo() inside every nonblocking
 // connect. An invalid table name is a StoreError. The object must be destroyed before `base`;

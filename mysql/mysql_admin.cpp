@@ -30,6 +30,20 @@ bool ip_column_too_narrow(const StatementError& e) {
          std::string_view(e.what()).find("'ip_addr'") != std::string_view::npos;
 }
 
+// InnoDB may choose one of two writers as a deadlock's victim (relay-clear's scan beside
+// another host's relay-clear or a login, every host writing to one primary); its transaction
+// is rolled back whole, so the statement is simply run once more. A login must not be lost to
+// the store's own locking.
+template <typename Write>
+std::uint64_t retried_after_deadlock(Write write) {
+  try {
+    return write();
+  } catch (const StatementError& e) {
+    if (e.code() != ER_LOCK_DEADLOCK) throw;
+  }
+  return write();
+}
+
 class MysqlAdmin final : public RoamingAdmin {
  public:
   explicit MysqlAdmin(MysqlConfig config) : config_(std::move(config)) {}
@@ -40,7 +54,12 @@ class MysqlAdmin final : public RoamingAdmin {
     guarded([&] {
       ensure_table();
       try {
-        Statement(connection(), record_sql(config_.table), "record").bind(*key).bind(now).execute();
+        retried_after_deadlock([&] {
+          return Statement(connection(), record_sql(config_.table), "record")
+              .bind(*key)
+              .bind(now)
+              .execute();
+        });
       } catch (const StatementError& e) {
         if (!ip_column_too_narrow(e)) throw;
         std::optional<IpColumn> column = read_ip_column(connection(), config_.table);
@@ -77,8 +96,9 @@ class MysqlAdmin final : public RoamingAdmin {
     std::size_t removed = 0;
     guarded([&] {
       try {
-        removed =
-            Statement(connection(), expire_sql(config_.table), "expire").bind(cutoff).execute();
+        removed = retried_after_deadlock([&] {
+          return Statement(connection(), expire_sql(config_.table), "expire").bind(cutoff).execute();
+        });
       } catch (const StatementError& e) {
         if (e.code() == ER_NO_SUCH_TABLE) return;  // nothing to expire
         throw;
@@ -136,7 +156,8 @@ void require_valid_table(const MysqlConfig& config) {
 
 std::unique_ptr<RoamingAdmin> make_mysql_admin(const MysqlConfig& config) {
   require_valid_table(config);
-  return std::make_unique<MysqlAdmin>(config);
+  // A replica is read-only: with a primary configured, every tool writes (and lists) there.
+  return std::make_unique<MysqlAdmin>(writer_config(config));
 }
 
 std::optional<IpColumn> read_mysql_ip_column(const MysqlConfig& config) {

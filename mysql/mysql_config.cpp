@@ -98,13 +98,17 @@ class ConfigReader {
     apply(key, tag, value);
   }
 
+  void parse_port(const std::string& key, const std::string& value, unsigned& port) {
+    if (!parse_number(value, port) || port == 0 || port > 65535) {
+      fail(key + " `" + value + "` is not a number from 1 to 65535");
+    }
+  }
+
   void apply(const std::string& key, const std::string& tag, const std::string& value) {
     if (key == "server") {
       config_.server = value;
     } else if (key == "port") {
-      if (!parse_number(value, config_.port) || config_.port == 0 || config_.port > 65535) {
-        fail("port `" + value + "` is not a number from 1 to 65535");
-      }
+      parse_port(key, value, config_.port);
     } else if (key == "socket") {
       config_.socket = value;
     } else if (key == "database") {
@@ -125,10 +129,34 @@ class ConfigReader {
       } else {
         fail("time `" + value + "` is not a positive number of seconds");
       }
-    } else {
+    } else if (!apply_primary(key, value)) {
       fail("unknown tag `" + tag +
-           "` (expected server, port, socket, database, table, user, pass or time)");
+           "` (expected server, port, socket, database, table, user, pass, time, "
+           "primary_server, primary_port, primary_socket, primary_user, primary_pass or "
+           "max_lag)");
     }
+  }
+
+  // The replicated layout's tags; false for a tag that is not one of them.
+  bool apply_primary(const std::string& key, const std::string& value) {
+    if (key == "primary_server") {
+      config_.primary_server = value;
+    } else if (key == "primary_port") {
+      parse_port(key, value, config_.primary_port);
+    } else if (key == "primary_socket") {
+      config_.primary_socket = value;
+    } else if (key == "primary_user") {
+      config_.primary_user = value;
+    } else if (key == "primary_pass") {
+      config_.primary_pass = value;
+    } else if (key == "max_lag") {
+      if (!parse_number(value, config_.max_lag) || config_.max_lag > 3600) {
+        fail("max_lag `" + value + "` is not a number of seconds from 0 to 3600");
+      }
+    } else {
+      return false;
+    }
+    return true;
   }
 
   void check_complete() const {
@@ -136,6 +164,14 @@ class ConfigReader {
     for (const char* required : {"user", "pass"}) {
       if (!seen_.count(required)) {
         throw StoreError(path_ + ": no `" + std::string(required) + "` line");
+      }
+    }
+    // A primary_user or max_lag alone would silently mean nothing: say so.
+    if (has_primary(config_)) return;
+    for (const char* tag : {"primary_port", "primary_user", "primary_pass", "max_lag"}) {
+      if (seen_.count(tag)) {
+        throw StoreError(path_ + ": line " + std::to_string(seen_.at(tag)) + ": `" + tag +
+                         "` without primary_server or primary_socket");
       }
     }
   }
@@ -149,5 +185,27 @@ class ConfigReader {
 }  // namespace
 
 MysqlConfig load_mysql_config(const std::string& path) { return ConfigReader(path).read(); }
+
+bool has_primary(const MysqlConfig& config) {
+  return !config.primary_server.empty() || !config.primary_socket.empty();
+}
+
+MysqlConfig primary_of(const MysqlConfig& config) {
+  MysqlConfig primary = config;
+  primary.server = config.primary_server.empty() ? "localhost" : config.primary_server;
+  primary.port = config.primary_port;
+  primary.socket = config.primary_socket;
+  primary.user = config.primary_user.value_or(config.user);
+  primary.pass = config.primary_pass.value_or(config.pass);
+  primary.primary_server.clear();
+  primary.primary_socket.clear();
+  primary.primary_user.reset();
+  primary.primary_pass.reset();
+  return primary;
+}
+
+MysqlConfig writer_config(const MysqlConfig& config) {
+  return has_primary(config) ? primary_of(config) : config;
+}
 
 }  // namespace ucspi

@@ -21,6 +21,8 @@
 #include "mysql/lookup_queue.h"
 #include "mysql/mysql_connect.h"
 #include "mysql/mysql_sql.h"
+#include "mysql/replica_monitor.h"
+#include "mysql/replicated_login_lookup.h"
 #include "mysql/server_address.h"
 #include "rules/base/ip_address.h"
 
@@ -235,6 +237,16 @@ class MysqlLoginLookup final : public LoginLookup {
   std::optional<IpColumn> column_;  // as read at the last successful connect
 };
 
+// One server's lookup, the server resolved.
+std::unique_ptr<LoginLookup> single_server_lookup(event_base* base, const MysqlConfig& config,
+                                                  ConnectWhen when) {
+  MysqlConfig resolved = config;
+  if (resolved.socket.empty()) resolved.server = resolve_server_once(config.server);
+  auto lookup = std::make_unique<MysqlLoginLookup>(base, resolved);
+  if (when == ConnectWhen::now) lookup->connect_now();
+  return lookup;
+}
+
 }  // namespace
 
 std::unique_ptr<LoginLookup> make_mysql_login_lookup(event_base* base, const MysqlConfig& config,
@@ -242,11 +254,13 @@ std::unique_ptr<LoginLookup> make_mysql_login_lookup(event_base* base, const Mys
   if (!valid_table_name(config.table)) {
     throw StoreError("mysql: table `" + config.table + "` is not a plain identifier");
   }
-  MysqlConfig resolved = config;
-  if (resolved.socket.empty()) resolved.server = resolve_server_once(config.server);
-  auto lookup = std::make_unique<MysqlLoginLookup>(base, resolved);
-  if (when == ConnectWhen::now) lookup->connect_now();
-  return lookup;
+  if (!has_primary(config)) return single_server_lookup(base, config, when);
+  MysqlConfig replica = config;
+  if (replica.socket.empty()) replica.server = resolve_server_once(config.server);
+  auto monitor = std::make_shared<ReplicaMonitor>(base, replica);
+  return make_replicated_login_lookup(single_server_lookup(base, replica, when),
+                                      single_server_lookup(base, primary_of(config), when),
+                                      [monitor] { return monitor->why_not_fresh(); });
 }
 
 }  // namespace ucspi

@@ -85,6 +85,55 @@ TEST_CASE("config: defaults and the socket tag") {
   CHECK(config.socket == "/run/mysqld/mysqld.sock");
 }
 
+TEST_CASE("config: no primary tags, no primary: the single-server store") {
+  TempFile file("user u\npass p\n");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK_FALSE(has_primary(config));
+  CHECK(writer_config(config).server == "localhost");
+  CHECK(writer_config(config).user == "u");
+}
+
+TEST_CASE("config: a replica's file names its primary; writers go there") {
+  TempFile file(
+      "server 127.0.0.1\nport 3307\nuser reader\npass r\n"
+      "primary_server 10.0.0.1\nprimary_port 3308\nmax_lag 5\n");
+  MysqlConfig config = load_mysql_config(file.path());
+  REQUIRE(has_primary(config));
+  CHECK(config.max_lag == 5);
+  MysqlConfig primary = primary_of(config);
+  CHECK(primary.server == "10.0.0.1");
+  CHECK(primary.port == 3308);
+  CHECK(primary.user == "reader");  // user and pass stand in for primary_user/primary_pass
+  CHECK(primary.pass == "r");
+  CHECK_FALSE(has_primary(primary));
+  CHECK(writer_config(config).server == "10.0.0.1");
+  CHECK(writer_config(config).port == 3308);
+}
+
+TEST_CASE("config: primary_user, primary_pass and primary_socket") {
+  TempFile file(
+      "user reader\npass r\nprimary_socket /run/p.sock\nprimary_user writer\n"
+      "primary_pass w\n");
+  MysqlConfig config = load_mysql_config(file.path());
+  CHECK(config.max_lag == 2);
+  MysqlConfig primary = primary_of(config);
+  CHECK(primary.socket == "/run/p.sock");
+  CHECK(primary.user == "writer");
+  CHECK(primary.pass == "w");
+  CHECK(config.user == "reader");
+}
+
+TEST_CASE("config: primary tags without a primary, and bad values, are errors") {
+  CHECK(error_of("user u\npass p\nmax_lag 3\n") ==
+        ": line 3: `max_lag` without primary_server or primary_socket");
+  CHECK(error_of("user u\npass p\nprimary_user w\n") ==
+        ": line 3: `primary_user` without primary_server or primary_socket");
+  CHECK(error_of("user u\npass p\nprimary_server h\nprimary_port 0\n") ==
+        ": line 4: primary_port `0` is not a number from 1 to 65535");
+  CHECK(error_of("user u\npass p\nprimary_server h\nmax_lag -1\n") ==
+        ": line 4: max_lag `-1` is not a number of seconds from 0 to 3600");
+}
+
 TEST_CASE("config: a missing file is an error, never an open relay") {
   try {
     load_mysql_config("/nonexistent/var/qmail/control/sql");
@@ -120,8 +169,9 @@ TEST_CASE("config: CRLF line ends, a last line without newline, blank and commen
 
 TEST_CASE("config: bad files name the line and the problem") {
   CHECK(error_of("user u\npass p\nhost db\n") ==
-        ": line 3: unknown tag `host` (expected server, port, socket, database, table, user, pass "
-        "or time)");
+        ": line 3: unknown tag `host` (expected server, port, socket, database, table, user, pass, "
+        "time, primary_server, primary_port, primary_socket, primary_user, primary_pass or "
+        "max_lag)");
   CHECK(error_of("user=u\npass p\n").find(": line 1: tag `user=u` has no value") == 0);
   CHECK(error_of("user u\npass p\nport 99999\n") ==
         ": line 3: port `99999` is not a number from 1 to 65535");

@@ -9,6 +9,8 @@
 #   mariadb-fixture.sh purge DIR     stop, then delete the datadir (about 100 MB)
 #
 # The socket is DIR/mysqld.sock, or a /tmp path (recorded in DIR/socket) when DIR is too deep.
+# A file DIR/server-args, one mariadbd option a line, replaces the default --skip-log-bin (the
+# replication fixture, mariadb-replication-fixture.sh, writes one for each of its servers).
 #
 # A missing server is a failure, never a skip: a test suite that quietly skips its database
 # tests proves nothing about the store.
@@ -60,8 +62,13 @@ pick_port() {  # a port nothing answers on; mariadbd's bind is the final check
   fail "no free TCP port found on 127.0.0.1"
 }
 
+server_args() {
+  if [ -f "$dir/server-args" ]; then cat "$dir/server-args"; else echo --skip-log-bin; fi
+}
+
 launch() {
-  local mariadbd admin port=$1 socket
+  local mariadbd admin port=$1 socket args
+  mapfile -t args < <(server_args)
   socket=$(socket_path)
   mariadbd=$(find_tool mariadbd)
   admin=$(find_tool mariadb-admin)
@@ -71,7 +78,7 @@ launch() {
   setsid "$mariadbd" --no-defaults --user=root --datadir="$dir/data" \
     --socket="$socket" --port="$port" --bind-address=127.0.0.1 \
     --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" --skip-name-resolve \
-    --skip-log-bin --innodb-buffer-pool-size=32M --innodb-flush-log-at-trx-commit=2 \
+    "${args[@]}" --innodb-buffer-pool-size=32M --innodb-flush-log-at-trx-commit=2 \
     --max-connections=500 </dev/null >>"$dir/stdout.log" 2>&1 &
   echo $! >"$dir/pid"
   echo "$port" >"$dir/port"

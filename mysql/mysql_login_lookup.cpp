@@ -8,6 +8,8 @@
 //                        |                                                   |
 //                        +-- backoff (250 ms doubling to 4 s) <-- any failure or timeout
 //
+// A table not there yet (reading_column finds no ip_addr column) is no failure to back off
+// from: the connection closes, the waiting lookups get the reason, and the state is idle again.
 // While the database is known down (backing off, or reconnecting after a failure) lookups
 // answer `unavailable` at once with the last failure's reason; otherwise they wait in
 // LookupQueue, each at most query_timeout_ms.
@@ -134,11 +136,7 @@ class MysqlLoginLookup final : public LoginLookup {
   void column_read(AsyncConnection::Outcome outcome) {
     if (!outcome.error.empty()) return fail(outcome.error);
     std::optional<IpColumn> column = ip_column_from_result(outcome.result.get());
-    if (!column) {
-      // The lookup would fail anyway; saying so now names the cause.
-      return fail("table " + quoted_table(config_.database) + "." + quoted_table(config_.table) +
-                  " has no ip_addr column or does not exist (relay-allow creates it)");
-    }
+    if (!column) return no_table();
     column_ = std::move(*column);
     down_reason_.clear();
     state_ = State::ready;
@@ -177,6 +175,18 @@ class MysqlLoginLookup final : public LoginLookup {
                        "cannot tell " + key + " from a longer address cut to " +
                            std::to_string(*column_->width) + " characters: " +
                            narrow_ip_column_text(config_.table, *column_)};
+  }
+
+  // The server answers but the table is not there yet: the first relay-allow creates it, and
+  // may do so any moment after tcpserver started. Not an outage to back off from (the next
+  // lookup would wait up to 4 s past the table's creation, and a login just recorded would not
+  // relay): the waiting lookups get the reason, and the next lookup connects and looks again.
+  void no_table() {
+    connection_.close();
+    state_ = State::idle;
+    mailbox_.post(queue_.fail_all(server_ + ": table " + quoted_table(config_.database) + "." +
+                                  quoted_table(config_.table) +
+                                  " has no ip_addr column or does not exist (relay-allow creates it)"));
   }
 
   // Ordered so that the state is consistent before anything that allocates: if building the

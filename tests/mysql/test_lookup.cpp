@@ -184,3 +184,15 @@ TEST_CASE("lookup: a missing table is unavailable, named, never an empty store")
   CHECK_THAT(answer.reason, Catch::Contains("`" + config.table + "`") &&
                                 Catch::Contains("does not exist"));
 }
+
+// tcpserver's helper connects as it starts, often before the first relay-allow has created
+// the table: the login recorded then must relay at once, not after a backoff of up to 4 s.
+TEST_CASE("lookup: a table created after the helper connected is read at the next lookup") {
+  MysqlConfig config = fixture_config();
+  config.table = unique_table("created_later");
+  EventLoop loop;
+  auto store = make_mysql_login_lookup(loop.base(), config, ConnectWhen::now);
+  CHECK(login_now(loop, *store, "10.1.1.1").status == LoginAnswer::Status::unavailable);
+  make_mysql_admin(config)->record("10.1.1.1", kNow - 60);
+  CHECK(describe(login_now(loop, *store, "10.1.1.1")) == found_at(kNow - 60));
+}

@@ -7,7 +7,8 @@ untrusted one is served as without -y, a PROXY line it sends being data.
 
     proxy_protocol_test.py --bin DIR
 
-Loopback only: 127.0.0.1 is the trusted balancer, 127.0.0.2 an untrusted client.
+Loopback only: 127.0.0.1 is the trusted balancer, 127.0.0.2 an untrusted client. Needs root
+(identds on port 113 of 127.0.0.78 and .79, to show ident is not asked for a proxied client).
 """
 import argparse
 import os
@@ -16,6 +17,7 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from checks import Checks  # noqa: E402
@@ -26,6 +28,11 @@ RULES = """192.0.2.66:deny
 2001:db8::7:allow,WHO="proxied6"
 :allow
 """
+# Identds of the test's on port 113 (root): one for a direct client, one for a proxied client
+# (another address: -C 1 could still count the direct one's unreaped child).
+IDENT_CLIENT = "127.0.0.78"
+IDENT_PROXIED = "127.0.0.79"
+IDENT_USER = "proxieduser"
 V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 
 
@@ -157,7 +164,52 @@ def run(c, port, log):
         c.check(f"{name}: the warning says why", f"\n{line}\n" in text, text[-2000:])
 
     per_ip_limit(c, server, log)
+    no_ident(c, server)
     return c
+
+
+def answering_identd(address, stop):
+    """An identd on address:113 that names IDENT_USER to every query, until stop is set."""
+    identd = socket.socket()
+    identd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    identd.bind((address, 113))
+    identd.listen(16)
+    identd.settimeout(0.2)
+
+    def serve():
+        with identd:
+            while not stop.is_set():
+                try:
+                    conn, _ = identd.accept()
+                except socket.timeout:
+                    continue
+                with conn:
+                    query = conn.recv(100).decode().strip()
+                    conn.sendall(f"{query} : USERID : UNIX : {IDENT_USER}\r\n".encode())
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    return thread
+
+
+def no_ident(c, server):
+    """Ident is never asked for a proxied client: an identd answers a client that connects
+    directly (so the check below can fail), but the same identd on a proxied client's address
+    is never asked."""
+    stop = threading.Event()
+    threads = [answering_identd(address, stop) for address in (IDENT_CLIENT, IDENT_PROXIED)]
+    try:
+        got = converse(server, b"direct\n", source=IDENT_CLIENT)
+        c.check("ident: a direct client's identd is asked", f"INFO={IDENT_USER} " in got,
+                repr(got))
+        got = converse(server, f"PROXY TCP4 {IDENT_PROXIED} 127.0.0.1 4000 {server[1]}\r\n"
+                               f"proxied\n".encode())
+        c.check("ident: not asked for a proxied client", f"REMOTE={IDENT_PROXIED}:4000 " in got
+                and "INFO=unset " in got and "READ=proxied" in got, repr(got))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def half_closed(server, data):

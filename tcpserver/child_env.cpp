@@ -38,6 +38,26 @@ std::vector<char*> EnvEdits::apply(char* const* base) const {
   return env;
 }
 
+namespace {
+
+// The value of "NAME=VALUE" or "NAME" (an unset) if the entry is name's.
+std::optional<std::optional<std::string_view>> entry_of(std::string_view entry, std::string_view name) {
+  if (!entry.starts_with(name)) return std::nullopt;
+  if (entry.size() == name.size()) return std::optional<std::string_view>{};
+  if (entry[name.size()] != '=') return std::nullopt;
+  return std::optional<std::string_view>{entry.substr(name.size() + 1)};
+}
+
+}  // namespace
+
+std::optional<std::string_view> EnvEdits::value(std::string_view name, char* const* base) const {
+  for (auto it = edits_.rbegin(); it != edits_.rend(); ++it)
+    if (auto found = entry_of(*it, name)) return *found;
+  for (char* const* p = base; p && *p; ++p)
+    if (auto found = entry_of(*p, name); found && *found) return *found;
+  return std::nullopt;
+}
+
 bool EnvEdits::sets(std::string_view name) const {
   for (auto it = edits_.rbegin(); it != edits_.rend(); ++it) {
     std::string_view edit = *it;

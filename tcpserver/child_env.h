@@ -3,6 +3,7 @@
 // moving the last entry into its slot, then appends NAME=VALUE unless it is an unset).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,10 @@ class EnvEdits {
 
   // Whether an edit sets name (the last edit of that name wins).
   bool sets(std::string_view name) const;
+
+  // name's value in the environment apply(base) makes: the last edit of that name, else
+  // base's; nothing when it is unset. The view lives as long as this object and base.
+  std::optional<std::string_view> value(std::string_view name, char* const* base) const;
 
  private:
   std::vector<std::string> edits_;  // "NAME=VALUE" or "NAME" for unset

@@ -7,6 +7,8 @@
 #include "tcpserver/log_lines.h"
 #include "tcpserver/tcp_env.h"
 
+extern char** environ;
+
 namespace ucspi {
 namespace {
 
@@ -30,8 +32,8 @@ void grant_relay(EnvEdits& env) {
 }  // namespace
 
 RelayDecision::RelayDecision(DecisionOwner& owner, const Options& options, const Logger& log,
-                             RoamingSetup roaming)
-    : owner_(owner), log_(log), roaming_(std::move(roaming)),
+                             RoamingSetup roaming, const NetworkCounts& running)
+    : owner_(owner), log_(log), running_(running), roaming_(std::move(roaming)),
       store_health_(log, roaming_.label) {
   if (options.rules)
     rules_ = std::make_unique<RulesGate>(*options.rules, options.rules_missing_ok);
@@ -46,9 +48,21 @@ void RelayDecision::decide(Connection& c) {
       return owner_.drop(c, "unable to read " + rules_->path() + ": " + error_str(verdict.error));
     if (verdict.deny) return owner_.deny(c);
   }
+  if (refused_by_limits(c)) return;
   // A rule that grants relaying already decided; otherwise the roaming store is asked.
   if (!roaming_.lookup || env.sets("RELAYCLIENT")) return owner_.serve(c, child_intro(c, false));
   ask_store(c);
+}
+
+// The rules' limits (or tcpserver's environment's), before the store is asked: a client
+// over them costs no lookup.
+bool RelayDecision::refused_by_limits(Connection& c) {
+  const LimitCheck check = check_rule_limits(c.env(), environ, running_, c.remote().canonical);
+  for (const std::string& bad : check.bad_values)
+    log_.warn(std::string(warning_head) + bad + ": that limit is not applied");
+  if (!check.refusal) return false;
+  owner_.refuse(c, *check.refusal);
+  return true;
 }
 
 void RelayDecision::ask_store(Connection& c) {
@@ -83,11 +97,13 @@ ChildIntro RelayDecision::child_intro(const Connection& c, bool relay_granted) c
   return intro;
 }
 
-void RelayDecision::log_denied(const Connection& c, unsigned long pid) const {
+void RelayDecision::log_denied(const Connection& c, unsigned long pid, std::string_view flag) const {
   if (log_.verbosity() < 2) return;
   log_.verbose(pid_line(pid, c.remote().ip));
   if (c.balancer()) log_.verbose(balancer_line(c, static_cast<unsigned long>(pid)));
-  log_.verbose(decision_line("deny", decision_fields(c, pid)));
+  std::string line = decision_line("deny", decision_fields(c, pid));
+  if (!flag.empty()) line.insert(line.size() - (line.ends_with('\n') ? 1 : 0), " " + std::string(flag));
+  log_.verbose(line);
   log_.verbose(end_line(pid, status_deny));
 }
 

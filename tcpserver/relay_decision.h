@@ -14,7 +14,9 @@
 #include "tcpserver/child_spawn.h"
 #include "tcpserver/connection.h"
 #include "tcpserver/logger.h"
+#include "tcpserver/network_counts.h"
 #include "tcpserver/options.h"
+#include "tcpserver/rule_limits.h"
 #include "tcpserver/rules_gate.h"
 #include "tcpserver/store_health.h"
 #include "tcpserver/store_setup.h"
@@ -27,6 +29,9 @@ class DecisionOwner {
   virtual Connection* find(std::uint64_t id) = 0;
   virtual void serve(Connection& c, const ChildIntro& intro) = 0;
   virtual void deny(Connection& c) = 0;
+  // A limit its rule set is reached (rule_limits.h): the deny lines with the flag, the
+  // rule's DIEMSG, close.
+  virtual void refuse(Connection& c, const LimitRefusal& refusal) = 0;
   // warning is djb's "dropping connection, ..." text (the rules cdb could not be read).
   virtual void drop(Connection& c, const std::string& warning) = 0;
   virtual void abandon(std::uint64_t id) noexcept = 0;
@@ -37,8 +42,9 @@ class DecisionOwner {
 
 class RelayDecision {
  public:
+  // running: the children now, which the rules' MAXCONNIP and MAXCONNC count.
   RelayDecision(DecisionOwner& owner, const Options& options, const Logger& log,
-                RoamingSetup roaming);
+                RoamingSetup roaming, const NetworkCounts& running);
   RelayDecision(const RelayDecision&) = delete;
   RelayDecision& operator=(const RelayDecision&) = delete;
 
@@ -46,8 +52,9 @@ class RelayDecision {
   // or from the event loop (the store answers), exactly once unless c goes away first.
   void decide(Connection& c);
 
-  // The -v lines of a denied connection, numbered pid (a number no process has).
-  void log_denied(const Connection& c, unsigned long pid) const;
+  // The -v lines of a denied connection, numbered pid (a number no process has); flag, when
+  // there is one, ends the deny line, as the tcpserver limits patch marks its refusals.
+  void log_denied(const Connection& c, unsigned long pid, std::string_view flag = {}) const;
 
  private:
   void ask_store(Connection& c);
@@ -56,7 +63,10 @@ class RelayDecision {
 
   DecisionOwner& owner_;
   const Logger& log_;
+  bool refused_by_limits(Connection& c);
+
   std::unique_ptr<RulesGate> rules_;  // null: no -x
+  const NetworkCounts& running_;
   RoamingSetup roaming_;
   StoreHealth store_health_;
 };

@@ -41,7 +41,7 @@ bool nobody_needs_dns(const Options& o) { return o.local_name && !o.remote_host;
 Server::Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
                RoamingSetup roaming, ChildRegistry& children, const InheritedFds& inherited)
     : options_(options), base_(base), listener_(std::move(listener)), log_(log),
-      children_(children), decision_(*this, options, log, std::move(roaming)),
+      children_(children), decision_(*this, options, log, std::move(roaming), running_),
       launcher_(options_.program, std::getenv("PATH"), &inherited, log),
       slots_(options.limit, options.per_ip_limit), next_synthetic_pid_(first_synthetic_pid()) {
   if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_, log_);
@@ -211,9 +211,15 @@ void Server::serve(Connection& c, const ChildIntro& intro) {
   }
   std::string ip = c.remote().canonical;
   connections_.erase(c.id());  // closes our copy of the socket
-  children_.add(pid, [this, pid, ip = std::move(ip)](int status) {
-    child_exited(static_cast<unsigned long>(pid), ip, status);
-  });
+  running_.add(ip);
+  try {
+    children_.add(pid, [this, pid, ip](int status) {
+      child_exited(static_cast<unsigned long>(pid), ip, status);
+    });
+  } catch (...) {
+    running_.remove(ip);  // a child nobody will see exit must not count against its address
+    throw;
+  }
 }
 
 void Server::deny(Connection& c) {
@@ -221,7 +227,18 @@ void Server::deny(Connection& c) {
   close_without_child(c);
 }
 
+void Server::refuse(Connection& c, const LimitRefusal& refusal) {
+  // One try, never waiting: a client that does not read its DIEMSG gets the close alone.
+  if (!refusal.die_message.empty()) {
+    [[maybe_unused]] const ssize_t n = ::send(c.fd(), refusal.die_message.data(),
+                                              refusal.die_message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  decision_.log_denied(c, static_cast<unsigned long>(synthetic_pid()), refusal.flag);
+  close_without_child(c);
+}
+
 void Server::child_exited(unsigned long pid, const std::string& ip, int status) {
+  running_.remove(ip);
   log_.verbose(end_line(pid, status));
   release_slot(ip);
 }

@@ -42,6 +42,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   bool client_named(Connection& c) override;
   void serve(Connection& c, const ChildIntro& intro) override;
   void deny(Connection& c) override;
+  void refuse(Connection& c, const LimitRefusal& refusal) override;
   void drop(Connection& c, const std::string& warning) override;
   void abandon(std::uint64_t id) noexcept override;
 
@@ -68,6 +69,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   const Logger& log_;
   ChildRegistry& children_;
   std::unique_ptr<Resolver> resolver_;
+  NetworkCounts running_;  // the children, by address and network: before decision_, its reader
   RelayDecision decision_;
   ChildLauncher launcher_;
   ClientSlots slots_;

@@ -19,3 +19,18 @@ class Checks:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 0 if self.failed == 0 and self.passed > 0 else 1
+
+
+def run_parts(*parts):
+    """The main of a test that takes --bin DIR: each part(checks, bin_dir, work) in turn, in one
+    temporary directory; the exit status of Checks.finish."""
+    import argparse
+    import tempfile
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    args = parser.parse_args()
+    c = Checks()
+    with tempfile.TemporaryDirectory() as work:
+        for part in parts:
+            part(c, args.bin, work)
+    return c.finish()

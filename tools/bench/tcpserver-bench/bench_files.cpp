@@ -53,6 +53,10 @@ constexpr std::string_view tcp_smtp_roaming = R"(10.0.0.:allow,RELAYCLIENT=""
 :allow
 )";
 
+// As few rules as a run file can have, none with RELAYCLIENT: the softlimit scenario's, whose
+// floor is the server's own and not the rules'.
+constexpr std::string_view tcp_tiny = "127.0.0.2:deny\n:allow\n";
+
 constexpr int store_entries = 10000;
 
 void write_text(const std::string& path, std::string_view text) {
@@ -112,6 +116,7 @@ WorkDir::WorkDir() {
   if (!mkdtemp(name.data()))
     throw std::runtime_error("unable to create a directory like " + pattern + ": " + error_str(errno));
   path_ = name.data();
+  on_signal_ = std::make_unique<SignalCleanup>(std::vector<std::string>{"/bin/rm", "-rf", "--", path_});
 }
 
 WorkDir::~WorkDir() {
@@ -123,6 +128,7 @@ BenchFiles prepare_files(const std::string& dir, const std::string& tcprules) {
   BenchFiles f;
   f.rules_cdb = compile_rules(dir, "rules", tcp_smtp, tcprules);
   f.store_rules_cdb = compile_rules(dir, "rules-roaming", tcp_smtp_roaming, tcprules);
+  f.tiny_rules_cdb = compile_rules(dir, "rules-tiny", tcp_tiny, tcprules);
   f.store_spec = make_store(dir);
   f.relay_ctrl_spec = make_relay_ctrl_store(dir);
   return f;

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
@@ -34,6 +36,17 @@ void enter_child(const ChildIo& io, pid_t harness) {
     if (want[target] >= 0 && want[target] != target && dup2(want[target], target) == -1) _exit(111);
 }
 
+// As `softlimit -m bytes` sets them: the soft limits of the data segment, the stack, locked
+// memory and the address space, each at most its hard limit. In the child only.
+void set_softlimit_m(unsigned long bytes) {
+  for (const int resource : {RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS}) {
+    rlimit limit{};
+    if (getrlimit(resource, &limit) == -1) die_sys(errno, {"tcpserver-bench: fatal: getrlimit failed"});
+    limit.rlim_cur = std::min<rlim_t>(bytes, limit.rlim_max);
+    if (setrlimit(resource, &limit) == -1) die_sys(errno, {"tcpserver-bench: fatal: setrlimit failed"});
+  }
+}
+
 pid_t fork_or_throw() {
   const pid_t pid = fork();
   if (pid == -1) throw std::runtime_error(std::string("unable to fork: ") + error_str(errno));
@@ -54,7 +67,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
                                  const std::vector<std::string>& env, ChildIo io,
-                                 const std::string& cwd) {
+                                 const std::string& cwd, unsigned long memory_limit) {
   std::vector<char*> args = c_strings(argv);
   std::vector<char*> envp = c_strings(env);
   const pid_t harness = getpid();
@@ -63,6 +76,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
     enter_child(io, harness);
     if (!cwd.empty() && chdir(cwd.c_str()) == -1)
       die_sys(errno, {"tcpserver-bench: fatal: unable to chdir to ", cwd});
+    if (memory_limit != 0) set_softlimit_m(memory_limit);
     execve(args[0], args.data(), envp.data());
     print_line({"tcpserver-bench: fatal: unable to run ", argv[0], ": ", error_str(errno)});
     _exit(127);

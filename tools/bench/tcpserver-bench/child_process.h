@@ -33,9 +33,11 @@ class ChildProcess {
 
   // argv[0] is a path. env replaces the environment. The child leads a process group of its
   // own, so that stop() reaches the processes it starts too. A failed exec exits 127 after a
-  // "tcpserver-bench: fatal: unable to run ..." line. Throws std::runtime_error when fork fails.
+  // "tcpserver-bench: fatal: unable to run ..." line. memory_limit, unless 0, is daemontools'
+  // `softlimit -m`, set just before the exec (so no softlimit program is needed). Throws
+  // std::runtime_error when fork fails.
   static ChildProcess spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                            ChildIo io, const std::string& cwd = "");
+                            ChildIo io, const std::string& cwd = "", unsigned long memory_limit = 0);
   // The child runs body, then exits 0 (111 if body throws). For servers built into the harness.
   static ChildProcess fork_function(const std::function<void()>& body, ChildIo io);
 

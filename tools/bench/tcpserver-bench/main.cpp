@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "rules/base/messages.h"
+#include "rules/base/sibling_program.h"
 #include "tools/bench/tcpserver-bench/bench_files.h"
 #include "tools/bench/tcpserver-bench/csv_out.h"
 #include "tools/bench/tcpserver-bench/delay_proxy.h"
@@ -29,6 +30,9 @@
 #include "tools/bench/tcpserver-bench/progress.h"
 #include "tools/bench/tcpserver-bench/report.h"
 #include "tools/bench/tcpserver-bench/scenarios.h"
+#include "tools/bench/tcpserver-bench/signal_cleanup.h"
+#include "tools/bench/tcpserver-bench/softlimit_floor.h"
+#include "tools/bench/tcpserver-bench/softlimit_report.h"
 #include "tools/bench/tcpserver-bench/store_curve.h"
 #include "tools/bench/tcpserver-bench/store_curve_report.h"
 #include "tools/bench/tcpserver-bench/tcprules_curve.h"
@@ -68,11 +72,22 @@ struct MysqlBackends {
   std::optional<DelayProxy> proxy;
 };
 
+bool softlimit_wants(const Options& o, const std::string& store) {
+  return wants(o, "softlimit") && std::find(o.softlimit_stores.begin(), o.softlimit_stores.end(),
+                                            store) != o.softlimit_stores.end();
+}
+
 void start_mysql(const Options& o, const std::string& workdir, BenchFiles& files, MysqlBackends& m) {
-  if (!wants(o, "mysql") && !wants(o, "mysql+20ms")) return;
+  if (!wants(o, "mysql") && !wants(o, "mysql+20ms") && !softlimit_wants(o, "mysql")) return;
   require_program(o.relay_allow, "--relay-allow");
   print("starting MariaDB with " + o.mariadb_fixture + "\n");
-  m.db.emplace(o.mariadb_fixture, workdir + "/mariadb");
+  try {
+    m.db.emplace(o.mariadb_fixture, workdir + "/mariadb");
+  } catch (const std::runtime_error& e) {
+    if (!softlimit_wants(o, "mysql")) throw;
+    throw std::runtime_error(std::string(e.what()) + " (softlimit measures the mysql store by "
+                             "default: --softlimit-stores none,cdb,relay-ctrl leaves it out)");
+  }
   seed_relay_table(*m.db, o.relay_allow);
   files.mysql_spec = "mysql:" + m.db->conf();
   m.proxy.emplace(m.db->port(), std::chrono::milliseconds(o.mysql_latency_ms));
@@ -94,8 +109,11 @@ std::optional<StoreCurveResult> run_store_curve(const Options& o, const std::str
   if (!wants(o, "store-curve")) return std::nullopt;
   require_program(o.relay_allow, "--relay-allow");
   require_program(o.relay_clear, "--relay-clear");
+  const std::string noop = ucspi::sibling_program("tcpserver-bench-noop").value_or("");
+  require_program(noop, "the harness's tcpserver-bench-noop (built beside it)");
   const StoreCurvePlan plan{o.relay_allow,
                             o.relay_clear,
+                            noop,
                             o.store_sizes,
                             static_cast<long>(o.store_rounds),
                             static_cast<int>(o.store_writers),
@@ -104,10 +122,23 @@ std::optional<StoreCurveResult> run_store_curve(const Options& o, const std::str
   return measure_store_curve(plan, workdir, print);
 }
 
+// Before MariaDB stops: its mysql row asks it.
+std::optional<SoftlimitResult> run_softlimit(const Options& o, const std::string& workdir,
+                                             const BenchFiles& files) {
+  if (!wants(o, "softlimit")) return std::nullopt;
+  if (o.softlimit_stores != std::vector<std::string>{"none"})
+    require_program(o.relay_allow, "--relay-allow");
+  const SoftlimitPlan plan{o.ours, o.reference, o.relay_allow, files.tiny_rules_cdb,
+                           o.softlimit_stores, files.mysql_spec, o.softlimit_step};
+  Progress progress(softlimit_runs_planned(plan));
+  return measure_softlimit(plan, workdir, progress);
+}
+
 // The curves without a server each have their files; nullopt for those that did not run.
 struct Curves {
   std::optional<TcprulesResult> tcprules;
   std::optional<StoreCurveResult> store;
+  std::optional<SoftlimitResult> softlimit;
 };
 
 void report_files(const Options& o, const std::vector<ScenarioResult>& results, const Curves& curves) {
@@ -117,6 +148,7 @@ void report_files(const Options& o, const std::vector<ScenarioResult>& results, 
   if (tcprules) lines += " " + write_tcprules_csv(o.out, *tcprules);
   if (curves.store)
     for (const std::string& f : write_store_curve_csv(o.out, *curves.store)) lines += " " + f;
+  if (curves.softlimit) lines += " " + write_softlimit_csv(o.out, *curves.softlimit);
   lines += "\n";
   if (const auto gnuplot = find_gnuplot()) {
     auto svgs = write_plots(*gnuplot, o.out, results);
@@ -146,6 +178,7 @@ int run(const Options& o) {
   // Before anything is measured: a run that cannot make the namespace says so at once.
   if (wants(o, "dns+ident") || wants(o, "dns+ident-djb")) run_in_private_network([] {});
   raise_descriptor_limit();
+  install_signal_cleanup();  // before MariaDB, the work directory or any thread
   std::filesystem::create_directories(o.out);
   const double load_before = load_average();
   print("tcpserver-bench: ours " + o.ours + "\n                 djb's " + o.reference +
@@ -171,19 +204,23 @@ int run(const Options& o) {
     for (ScenarioResult& r : measure_lookup_scenarios(lookups, o, work.path(), progress))
       results.push_back(std::move(r));
   }
+  std::optional<SoftlimitResult> softlimit = run_softlimit(o, work.path(), files);
   // Done with MariaDB: its background threads are no company for the tcprules timings.
   mysql.proxy.reset();
   mysql.db.reset();
-  const Curves curves{run_tcprules(o, work.path()), run_store_curve(o, work.path())};
+  const Curves curves{run_tcprules(o, work.path()), run_store_curve(o, work.path()),
+                      std::move(softlimit)};
   const auto& tcprules = curves.tcprules;
   print(format_tables(results, o));
   if (tcprules) print(format_tcprules_table(*tcprules, o.rounds));
   if (curves.store)
     print(format_store_curve_table(*curves.store, static_cast<long>(o.store_rounds),
                                    static_cast<long>(o.store_lookups)));
+  if (curves.softlimit) print(format_softlimit_table(*curves.softlimit));
   print(format_goals(results));
   if (tcprules) print(format_tcprules_goal(*tcprules));
   if (curves.store) print(format_store_curve_goals(*curves.store));
+  if (curves.softlimit) print(format_softlimit_goal(*curves.softlimit));
   const double load_after = load_average();
   std::string load = "\nload average " + std::to_string(load_before).substr(0, 4) + " before, " +
                      std::to_string(load_after).substr(0, 4) + " after the run";

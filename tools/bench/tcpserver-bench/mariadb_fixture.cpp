@@ -43,7 +43,7 @@ void run_fixture(const std::string& script, const std::string& action, const std
 }  // namespace
 
 MariadbFixture::MariadbFixture(const std::string& fixture_script, const std::string& dir)
-    : script_(fixture_script), dir_(dir) {
+    : script_(fixture_script), dir_(dir), on_signal_({"/bin/bash", script_, "stop", dir_}) {
   if (access(script_.c_str(), R_OK) != 0)
     throw std::runtime_error("the MariaDB fixture " + script_ + " is not there (--mariadb-fixture)");
   std::filesystem::create_directories(dir_);  // the fixture runs in it

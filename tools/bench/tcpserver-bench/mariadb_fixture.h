@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "tools/bench/tcpserver-bench/signal_cleanup.h"
+
 namespace ucspi::bench {
 
 class MariadbFixture {
@@ -26,6 +28,7 @@ class MariadbFixture {
 
   std::string script_;
   std::string dir_;
+  SignalCleanup on_signal_;  // the fixture's stop, when a signal skips the destructor
   std::string conf_;
   unsigned port_ = 0;
 };

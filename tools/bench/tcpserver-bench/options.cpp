@@ -18,21 +18,27 @@ constexpr std::string_view usage_text =
     "tcpserver-bench: usage: tcpserver-bench [--ours PATH] [--reference PATH] [--tcprules PATH]\n"
     "  [--our-tcprules PATH]\n"
     "  [--scenarios plain,rules,store,relay-ctrl,long,ceiling,tcprules,mysql,mysql+20ms,dns+ident,\n"
-    "               dns+ident-djb,store-curve]\n"
+    "               dns+ident-djb,store-curve,softlimit]\n"
     "  [--concurrency 1,16,64] [--tcprules-lines 10,100,1000,10000,100000,1000000]\n"
     "  [--curve 1,2,4,8,16,32,64,128,256] [--curves rules,ceiling|none]\n"
     "  [--long-concurrency 100,500] [--connections 1000] [--rounds 3] [--seconds 60]\n"
     "  [--relay-allow PATH] [--mariadb-fixture PATH] [--mysql-latency 20]\n"
     "  [--dns-latency 5] [--ident-latency 5] [--relay-clear PATH]\n"
     "  [--store-sizes 10,10000,1000000] [--store-rounds 1000] [--store-writers 16]\n"
-    "  [--store-lookups 200000] [--out DIR]\n"
+    "  [--store-lookups 200000] [--softlimit-stores none,cdb,relay-ctrl,mysql]\n"
+    "  [--softlimit-step 10000] [--out DIR]\n"
     "mysql and mysql+20ms (a private MariaDB) and dns+ident and dns+ident-djb (root: a private\n"
     "network namespace with a scripted DNS server and identd, each reply --dns-latency or\n"
     "--ident-latency ms after its query) run only when named. So does store-curve:\n"
-    "relay-allow (new, 600 s and 10 s old entries, /bin/true beside) and relay-clear timed for\n"
-    "real, and tcpserver's lookup, against cdb stores of --store-sizes entries, then\n"
+    "relay-allow (new, 600 s and 10 s old entries, /bin/true and a static no-op beside, and\n"
+    "its store work alone in process) and relay-clear timed for real, and tcpserver's lookup,\n"
+    "against cdb stores of --store-sizes entries, then\n"
     "--store-writers relay-allows at once at the largest size, counting lost logins; each\n"
-    "size's rounds, and the writers', stop at --seconds.";
+    "size's rounds, and the writers', stop at --seconds. So does softlimit: the lowest\n"
+    "softlimit -m (set by the harness between fork and exec) under which each tcpserver\n"
+    "serves 200 connections at once, bisected from 500000 to 64000000 bytes to\n"
+    "--softlimit-step, ours with each of --softlimit-stores (mysql: a private MariaDB; leave\n"
+    "it out where there is none) and djb's with none; then each parent's VmSize and VmRSS.";
 
 [[noreturn]] void usage(std::string_view problem = {}) {
   if (!problem.empty()) print_line({"tcpserver-bench: ", problem});
@@ -84,6 +90,19 @@ std::vector<unsigned long> store_sizes(std::string_view text) {
   return out;
 }
 
+// The softlimit scenario's stores: none (rules only), cdb, relay-ctrl, mysql.
+std::vector<std::string> softlimit_stores(std::string_view text) {
+  static const std::vector<std::string> known = {"none", "cdb", "relay-ctrl", "mysql"};
+  std::vector<std::string> out;
+  for (std::string& part : split(text)) {
+    if (std::find(known.begin(), known.end(), part) == known.end())
+      usage("--softlimit-stores: no store " + part + " (none, cdb, relay-ctrl, mysql)");
+    if (std::find(out.begin(), out.end(), part) == out.end()) out.push_back(std::move(part));
+  }
+  if (out.empty()) usage("--softlimit-stores wants at least one store");
+  return out;
+}
+
 std::vector<std::string> names(std::string_view text, std::string_view option) {
   std::vector<std::string> out;
   if (text == "none") return out;
@@ -119,7 +138,7 @@ const std::vector<std::string>& scenario_names() {
 
 const std::vector<std::string>& optional_scenario_names() {
   static const std::vector<std::string> all = {"mysql", "mysql+20ms", "dns+ident",
-                                                 "dns+ident-djb", "store-curve"};
+                                                 "dns+ident-djb", "store-curve", "softlimit"};
   return all;
 }
 
@@ -132,11 +151,12 @@ Options parse_options(int argc, char** argv) {
   o.long_concurrency = {100, 500};
   o.tcprules_lines = {10, 100, 1000, 10000, 100000, 1000000};
   o.store_sizes = {10, 10000, 1000000};
+  o.softlimit_stores = {"none", "cdb", "relay-ctrl", "mysql"};
   enum { opt_ours = 1, opt_reference, opt_tcprules, opt_scenarios, opt_concurrency, opt_curve,
          opt_curves, opt_long_c, opt_connections, opt_rounds, opt_seconds, opt_out, opt_our_tcprules,
          opt_tcprules_lines, opt_relay_allow, opt_fixture, opt_latency, opt_dns_latency,
          opt_ident_latency, opt_relay_clear, opt_store_sizes, opt_store_rounds,
-         opt_store_writers, opt_store_lookups };
+         opt_store_writers, opt_store_lookups, opt_softlimit_stores, opt_softlimit_step };
   static const option long_options[] = {
       {"ours", required_argument, nullptr, opt_ours},
       {"reference", required_argument, nullptr, opt_reference},
@@ -149,6 +169,8 @@ Options parse_options(int argc, char** argv) {
       {"store-rounds", required_argument, nullptr, opt_store_rounds},
       {"store-writers", required_argument, nullptr, opt_store_writers},
       {"store-lookups", required_argument, nullptr, opt_store_lookups},
+      {"softlimit-stores", required_argument, nullptr, opt_softlimit_stores},
+      {"softlimit-step", required_argument, nullptr, opt_softlimit_step},
       {"mariadb-fixture", required_argument, nullptr, opt_fixture},
       {"mysql-latency", required_argument, nullptr, opt_latency},
       {"dns-latency", required_argument, nullptr, opt_dns_latency},
@@ -181,6 +203,11 @@ Options parse_options(int argc, char** argv) {
         o.store_writers = static_cast<unsigned>(number(arg, 1, 64, "--store-writers"));
         break;
       case opt_store_lookups: o.store_lookups = number(arg, 3, 10000000, "--store-lookups"); break;
+      case opt_softlimit_stores: o.softlimit_stores = softlimit_stores(arg); break;
+      // Coarser for a quick look or the smoke test; finer than a page (4096) means nothing.
+      case opt_softlimit_step:
+        o.softlimit_step = number(arg, 4096, 10000000, "--softlimit-step");
+        break;
       case opt_fixture: o.mariadb_fixture = arg; break;
       case opt_latency:
         o.mysql_latency_ms = static_cast<unsigned>(number(arg, 0, 10000, "--mysql-latency"));

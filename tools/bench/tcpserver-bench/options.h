@@ -28,6 +28,8 @@ struct Options {
   unsigned store_writers = 16;             // at once, at the largest size
   unsigned long store_rounds = 1000;       // relay-allow rounds a size, and the writers'
   unsigned long store_lookups = 200000;    // a size
+  std::vector<std::string> softlimit_stores;  // the softlimit scenario's rows, in order
+  unsigned long softlimit_step = 10000;       // its bisection's resolution, bytes
   unsigned long connections = 1000;     // per run
   unsigned rounds = 3;
   double seconds = 60;                  // cap per run
@@ -37,7 +39,7 @@ struct Options {
 // The scenarios there are, in their default order.
 const std::vector<std::string>& scenario_names();
 // Those run only when named: they need a MariaDB, or root (the lookups'), or take minutes
-// (store-curve at 10^6 entries).
+// (store-curve at 10^6 entries; softlimit, which also asks MariaDB by default).
 const std::vector<std::string>& optional_scenario_names();
 
 // Exits 100 with the usage on a bad command line. Defaults for the programs: tcpserver beside

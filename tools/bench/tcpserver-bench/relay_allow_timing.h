@@ -20,6 +20,7 @@ inline constexpr long relay_clear_batch = 100;
 
 struct RelayAllowPlan {
   std::string relay_allow;
+  std::string noop;  // the cheapest process (noop.cpp)
   std::string path;  // the store's base; the store is cdb:path
   long entries = 0;
   bool with_clear_entries = false;  // relay_clear_entries of old entries at the start
@@ -30,10 +31,14 @@ struct RelayAllowPlan {
 
 // Each round: a new IP (a journal append), an entry 600 s old (an append; each is refreshed
 // once, so in a small store only the first rounds have one), one 10 s old (nothing written),
-// and /bin/true, the price of any process, in the same round so that a slow moment of the
-// machine hits all four.
+// then /bin/true (a dynamic program: the price of a process as most are) and the static no-op
+// (the cheapest process: what relay-allow, static too, could cost at best), in the same round
+// so that a slow moment of the machine hits them all. With one writer, then as many rounds of
+// what relay-allow does once started, in this process: open the store, record a new IP
+// (the journal line and its fdatasync), close it -- the store's part of a login.
 struct RelayAllowSamples {
-  std::vector<double> new_ip, stale, fresh, baseline;  // ms
+  std::vector<double> new_ip, stale, fresh, baseline, noop;  // ms
+  std::vector<double> in_process;                            // ms; one writer only
   long acknowledged = 0;  // new IPs relay-allow said it recorded
   long lost = 0;          // of those, not in the store afterwards
   long warned = 0;        // relay-allow runs that failed or wrote to stderr

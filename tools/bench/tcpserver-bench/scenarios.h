@@ -29,8 +29,8 @@ struct Scenario {
   std::string latency;   // the lookups scenarios' replies, as the goal prints them
 };
 
-// The server scenarios options selects, in its order (tcprules and store-curve, curves of their
-// own, are not). Servers get -c and -b above the top level, so that a run measures the server
+// The server scenarios options selects, in its order (tcprules, store-curve and softlimit,
+// curves of their own, are not). Servers get -c and -b above the top level, so that a run measures the server
 // and not SYN retransmits from an overflowing backlog.
 std::vector<Scenario> make_scenarios(const Options& options, const BenchFiles& files);
 

@@ -62,11 +62,29 @@ long status_field_kib(const std::string& status, const std::string& field) {
   return at == std::string::npos ? 0 : std::strtol(status.c_str() + at + field.size() + 2, nullptr, 10);
 }
 
+std::string log_path(const ServerSpec& spec, const std::string& workdir) {
+  return workdir + "/" + spec.label + ".log";
+}
+
 }  // namespace
 
-ServerProcess::ServerProcess(const ServerSpec& spec, const std::string& workdir) : label_(spec.label) {
-  const std::string log_path = workdir + "/" + spec.label + ".log";
-  const UniqueFd log = open_or_throw(log_path, O_WRONLY | O_CREAT | O_TRUNC);
+ServerProcess::ServerProcess(const ServerSpec& spec, const std::string& workdir)
+    : ServerProcess(spec, workdir, MayFail{}) {
+  if (port_ == 0)
+    throw std::runtime_error(spec.label + " (" + spec.argv[0] + ") did not start listening; " +
+                             log_tail(log_path(spec, workdir)));
+}
+
+std::optional<ServerProcess> ServerProcess::start_if_it_can(const ServerSpec& spec,
+                                                            const std::string& workdir) {
+  ServerProcess server(spec, workdir, MayFail{});
+  if (server.port_ == 0) return std::nullopt;  // its destructor stops what is left of it
+  return server;
+}
+
+ServerProcess::ServerProcess(const ServerSpec& spec, const std::string& workdir, MayFail)
+    : label_(spec.label) {
+  const UniqueFd log = open_or_throw(log_path(spec, workdir), O_WRONLY | O_CREAT | O_TRUNC);
   const UniqueFd null = open_or_throw("/dev/null", O_RDWR);
   if (spec.argv.empty()) {
     const Listener listener = listen_on_loopback(spec.backlog);
@@ -79,12 +97,15 @@ ServerProcess::ServerProcess(const ServerSpec& spec, const std::string& workdir)
   if (pipe2(ends, O_CLOEXEC) == -1) throw std::runtime_error(std::string("pipe: ") + error_str(errno));
   UniqueFd port_in(ends[0]);
   UniqueFd port_out(ends[1]);
-  process_ = ChildProcess::spawn(spec.argv, server_env, {null.get(), port_out.get(), log.get()}, workdir);
+  process_ = ChildProcess::spawn(spec.argv, server_env, {null.get(), port_out.get(), log.get()},
+                                 workdir, spec.memory_limit);
   port_out.reset();  // so that a server that dies is an EOF here
   port_ = read_port(port_in.get(), std::chrono::seconds(10));
-  if (port_ == 0)
-    throw std::runtime_error(spec.label + " (" + spec.argv[0] + ") did not start listening; " +
-                             log_tail(log_path));
+}
+
+bool ServerProcess::exited() {
+  int status = 0;
+  return !process_.running() || process_.wait_for(std::chrono::milliseconds(0), status);
 }
 
 Memory ServerProcess::memory() const {

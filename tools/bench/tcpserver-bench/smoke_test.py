@@ -7,8 +7,13 @@ warning when it is not). The tcprules curve likewise, at two small sizes, its cd
 byte-identical; the store curve at two small stores, with a few writers at once losing no
 login. Never a speed: timings are not pass/fail.
 
+With --softlimit, the softlimit scenario alone (a run of its own: its bisection is minutes at
+the default step), coarse, with stores none and cdb: a row per server and store with a floor
+in the bisection's range that is no smaller than the server's own VmSize (the limit applied), a
+goal line, the CSV, progress lines. Never a particular size.
+
     smoke_test.py --bench BUILD/bin/tcpserver-bench --ours BUILD/bin/tcpserver \
-                  --reference-dir BUILD/reference
+                  --reference-dir BUILD/reference [--softlimit]
 """
 import argparse
 import csv
@@ -42,6 +47,13 @@ STORE_SIZES = [10, 5000]
 STORE_WRITERS = 2
 DNS_LATENCY, IDENT_LATENCY = 3, 4  # not the defaults: the report must print the ones used
 
+# A coarse bisection: 6 steps from 500,000 to 64,000,000 bytes, to a floor at most 1,492,187
+# for a server that serves under any limit (none applied): below every server's VmSize.
+SOFTLIMIT_STEP = 1000000
+SOFTLIMIT_STORES = ["none", "cdb"]
+SOFTLIMIT_ROWS = [("none", "ours"), ("none", "djb"), ("cdb", "ours")]  # djb's has no store
+SOFTLIMIT_LOW, SOFTLIMIT_HIGH, SOFTLIMIT_CONNECTIONS = 500000, 64000000, 200
+
 failures = []
 
 
@@ -61,10 +73,14 @@ def read_csv(out, name):
         return list(csv.DictReader(f))
 
 
-def run_bench(args, out):
+def programs(args):
     ref = os.path.join(args.reference_dir, "ucspi-tcp", "usr", "bin")
-    argv = [args.bench, "--ours", args.ours, "--reference", os.path.join(ref, "tcpserver"),
-            "--tcprules", os.path.join(ref, "tcprules"), "--connections", str(CONNECTIONS),
+    return [args.bench, "--ours", args.ours, "--reference", os.path.join(ref, "tcpserver"),
+            "--tcprules", os.path.join(ref, "tcprules")]
+
+
+def run_bench(args, out):
+    argv = programs(args) + ["--connections", str(CONNECTIONS),
             "--dns-latency", str(DNS_LATENCY), "--ident-latency", str(IDENT_LATENCY),
             "--rounds", str(ROUNDS), "--concurrency", "1,16", "--curve", "1,2,4",
             "--curves", "rules,ceiling", "--long-concurrency", "4", "--seconds", "30",
@@ -156,16 +172,17 @@ def check_store_curve(stdout, out):
     section = re.search(r"^scenario store-curve: (.*?)(?=^goals)", stdout, re.M | re.S)
     check(section, "a table for store-curve")
     text = section.group(1) if section else ""
-    # entries, four cells "p50 / p99 (runs)", relay-clear p50 or -, lost, warned
+    # entries, six cells "p50 / p99 (runs)" (new, 600 s, 10 s, /bin/true, no-op, in process),
+    # relay-clear p50 or -, lost, warned
     cell = r"([\d.]+) / ([\d.]+) \((\d+)\)\s+"
-    rows = re.findall(r"^\s*(\d+)\s+" + cell * 4 + r"(-|[\d.]+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
+    rows = re.findall(r"^\s*(\d+)\s+" + cell * 6 + r"(-|[\d.]+)\s+(\d+)\s+(\d+)\s*$", text, re.M)
     check([int(r[0]) for r in rows] == STORE_SIZES, "a relay-allow row per size (got %d)" % len(rows))
     for r in rows:
         label = "store-curve row %s" % r[0]
-        check(all(float(x) > 0 for x in r[1:13]), label + ": every figure above 0")
-        check((r[13] == "-") == (int(r[0]) < 4000), label + ": relay-clear timed in large stores")
-        check(r[13] == "-" or float(r[13]) > 0, label + ": relay-clear above 0")
-        check(r[14] == "0" and r[15] == "0", label + ": no login lost, no warning")
+        check(all(float(x) > 0 for x in r[1:19]), label + ": every figure above 0")
+        check((r[19] == "-") == (int(r[0]) < 4000), label + ": relay-clear timed in large stores")
+        check(r[19] == "-" or float(r[19]) > 0, label + ": relay-clear above 0")
+        check(r[20] == "0" and r[21] == "0", label + ": no login lost, no warning")
     lookups = re.findall(r"^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$", text, re.M)
     check([int(r[0]) for r in lookups] == STORE_SIZES, "a lookup row per size")
     check(all(float(x) > 0 for r in lookups for x in r[1:]), "lookup figures above 0")
@@ -185,7 +202,8 @@ def check_store_curve(stdout, out):
             check(all(float(r[k]) > 0 for k in ("new_p50_ms", "refresh600_p50_ms",
                                                   "refresh10_p50_ms", "true_p50_ms", "lookup_us",
                                                   "longest_during_fold_ms",
-                                                  "first_after_unseen_fold_ms")),
+                                                  "first_after_unseen_fold_ms", "noop_p50_ms",
+                                                  "in_process_p50_ms")),
                   path + ": figures above 0")
             check(r["lost"] == "0" and r["warned"] == "0", path + ": no login lost")
     path = "store-writers.csv"
@@ -193,6 +211,48 @@ def check_store_curve(stdout, out):
     if lines is not None:
         check(len(lines) == 1 and lines[0]["lost"] == "0" and int(lines[0]["acknowledged"]) > 0,
               path + ": the writers' run, none lost")
+
+
+def run_softlimit(args, out):
+    argv = programs(args) + ["--scenarios", "softlimit",
+                             "--softlimit-stores", ",".join(SOFTLIMIT_STORES),
+                             "--softlimit-step", str(SOFTLIMIT_STEP), "--out", out]
+    print("running: " + " ".join(argv), flush=True)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=240)
+
+
+def check_softlimit(stdout, stderr, out):
+    section = re.search(r"^scenario softlimit: (.*?)(?=^goals)", stdout, re.M | re.S)
+    check(section, "a table for softlimit")
+    text = section.group(1) if section else ""
+    # store  server  lowest -m  VmSize start  VmRSS start  VmSize +200  VmRSS +200
+    rows = re.findall(r"^(\S+)\s+(ours|djb)\s+(\d+)\s+(\d+) kB\s+(\d+) kB\s+(\d+) kB\s+(\d+) kB$",
+                      text, re.M)
+    check([(r[0], r[1]) for r in rows] == SOFTLIMIT_ROWS,
+          "a softlimit row per store and server (got %s)" % [(r[0], r[1]) for r in rows])
+    for r in rows:
+        label = "softlimit row %s %s" % (r[0], r[1])
+        floor, vmsize = int(r[2]), int(r[3])
+        check(SOFTLIMIT_LOW < floor <= SOFTLIMIT_HIGH, label + ": a floor in the bisection's range")
+        check(all(int(x) > 0 for x in r[3:]), label + ": VmSize and VmRSS above 0")
+        # Under RLIMIT_AS N a process is at most N bytes big: a floor below the server's own
+        # VmSize means the limit was never applied.
+        check(floor >= vmsize * 1024, label + ": floor %d >= its VmSize %d kB" % (floor, vmsize))
+    check(re.search(r"^goal: tcpserver's lowest softlimit -m .*  (met|MISSED)$", stdout, re.M),
+          "the softlimit goal measured")
+    check(re.search(r"^\[\d+/\d+.*\] softlimit ours store none -m \d+: ", stderr, re.M),
+          "progress lines while it bisects")
+    lines = read_csv(out, "softlimit")
+    if lines is not None:
+        check([(r["store"], r["server"]) for r in lines] == SOFTLIMIT_ROWS,
+              "softlimit.csv: a line per row")
+        for r in lines:
+            check(SOFTLIMIT_LOW < int(r["lowest_m"]) <= SOFTLIMIT_HIGH
+                  and int(r["step"]) == SOFTLIMIT_STEP
+                  and int(r["connections"]) == SOFTLIMIT_CONNECTIONS
+                  and all(int(r[k]) > 0 for k in ("vmsize_start_kib", "vmrss_start_kib",
+                                                  "vmsize_open_kib", "vmrss_open_kib")),
+                  "softlimit.csv: sane figures in %s" % r)
 
 
 def check_csv(out):
@@ -241,15 +301,18 @@ def main():
     ap.add_argument("--bench", required=True)
     ap.add_argument("--ours", required=True)
     ap.add_argument("--reference-dir", required=True)
+    ap.add_argument("--softlimit", action="store_true")
     args = ap.parse_args()
     out = tempfile.mkdtemp(prefix="tcpserver-bench-smoke.")
     try:
-        result = run_bench(args, out)
+        result = (run_softlimit if args.softlimit else run_bench)(args, out)
         print(result.stdout)
         print(result.stderr, file=sys.stderr)
         check(result.returncode == 0, "exit 0 (got %d)" % result.returncode)
         check(re.search(r"^\[\d+/\d+", result.stderr, re.M), "progress lines on stderr")
-        if result.returncode == 0:
+        if result.returncode == 0 and args.softlimit:
+            check_softlimit(result.stdout, result.stderr, out)
+        elif result.returncode == 0:
             check_table(result.stdout)
             check_lookups(result.stdout)
             check_tcprules(result.stdout, out)

@@ -17,6 +17,7 @@ RelayAllowPlan relay_allow_plan(const StoreCurvePlan& plan, const std::string& d
                                 int writers) {
   RelayAllowPlan p;
   p.relay_allow = plan.relay_allow;
+  p.noop = plan.noop;
   p.path = dir + "/roaming." + std::to_string(entries) + ".cdb";
   p.entries = entries;
   p.with_clear_entries = entries >= 2 * relay_clear_entries;

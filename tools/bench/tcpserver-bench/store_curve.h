@@ -17,6 +17,7 @@ namespace ucspi::bench {
 struct StoreCurvePlan {
   std::string relay_allow;
   std::string relay_clear;
+  std::string noop;  // tcpserver-bench-noop
   std::vector<unsigned long> sizes;  // ascending
   long rounds = 1000;                // relay-allow rounds a size, and for the writers
   int writers = 16;

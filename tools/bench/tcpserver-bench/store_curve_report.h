@@ -12,7 +12,8 @@ namespace ucspi::bench {
 std::string format_store_curve_table(const StoreCurveResult& result, long rounds, long lookups);
 
 // Issue 11's goals: relay-allow p50 <= 2 ms and p99 <= 5 ms for new and refreshed IPs at
-// every size (with /bin/true beside: what any process costs here), tcpserver's lookup flat
+// every size (with /bin/true and a static no-op beside: what a process costs here, and the
+// store's part timed in process), tcpserver's lookup flat
 // over sizes, and no login lost with many writers at once.
 std::string format_store_curve_goals(const StoreCurveResult& result);
 

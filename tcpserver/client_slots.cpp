@@ -15,6 +15,15 @@ void ClientSlots::take(const std::string& ip) {
 
 void ClientSlots::release(const std::string& ip) {
   if (count_ > 0) --count_;
+  forget_one(ip);
+}
+
+void ClientSlots::move(const std::string& from, const std::string& to) {
+  ++per_ip_[to];
+  forget_one(from);
+}
+
+void ClientSlots::forget_one(const std::string& ip) {
   auto it = per_ip_.find(ip);
   if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
 }

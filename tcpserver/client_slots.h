@@ -18,11 +18,16 @@ class ClientSlots {
   // Throws bad_alloc with nothing taken.
   void take(const std::string& ip);
   void release(const std::string& ip);
+  // The same slot, now counted for another IP (a PROXY header named the real client).
+  // Throws bad_alloc with nothing moved.
+  void move(const std::string& from, const std::string& to);
 
   unsigned long count() const { return count_; }
   unsigned long limit() const { return limit_; }
 
  private:
+  void forget_one(const std::string& ip);
+
   unsigned long limit_;
   unsigned long per_ip_limit_;
   unsigned long count_ = 0;

@@ -4,12 +4,32 @@
 #include <netinet/tcp.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "rules/base/error_str.h"
 #include "rules/event/callback_guard.h"
 #include "tcpserver/socket_address.h"
 
 namespace ucspi {
+namespace {
+
+// Where the header says the client's connection runs.
+sockaddr_storage sockaddr_of(const ProxyPeer& peer) {
+  sockaddr_storage out{};
+  if (peer.ipv6) {
+    sockaddr_in6& v6 = as_v6(out);
+    v6.sin6_family = AF_INET6;
+    std::memcpy(&v6.sin6_addr, peer.ip6.data(), peer.ip6.size());
+  } else {
+    sockaddr_in& v4 = as_v4(out);
+    v4.sin_family = AF_INET;
+    std::memcpy(&v4.sin_addr, peer.ip4.data(), peer.ip4.size());
+  }
+  set_port(out, peer.port);
+  return out;
+}
+
+}  // namespace
 
 Connection::Connection(ConnectionOwner& owner, event_base* base, Resolver* resolver,
                        const Options& options, std::uint64_t id, UniqueFd sock,
@@ -32,10 +52,45 @@ void Connection::apply_socket_options() {
 
 void Connection::start() {
   apply_socket_options();
+  if (options_.proxies.trusts(remote_addr_)) return read_proxy_header();
+  start_serving();
+}
+
+// Before the banner: a balancer sends its header at once, and a source that is trusted but
+// sends none must not get a greeting meant for a client.
+void Connection::read_proxy_header() {
+  const std::uint64_t id = id_;
+  ConnectionOwner* owner = &owner_;
+  // Nothing may throw back into the reader, which this connection's end destroys.
+  proxy_ = std::make_unique<ProxyReader>(
+      base_, sock_.get(), options_.proxy_timeout, [this, owner, id](ProxyReader::Outcome outcome) {
+        guard_callback([&] { proxy_header_read(std::move(outcome)); },
+                       [owner, id](const char*) { owner->abandon(id); });
+      });
+  proxy_->start();
+}
+
+void Connection::proxy_header_read(ProxyReader::Outcome outcome) {
+  if (!outcome.ok)
+    return owner_.drop(*this, "bad PROXY header from " + remote_.ip + ": " + outcome.why);
+  const ProxyHeader& header = outcome.header;
+  balancer_ = Balancer{remote_, header.version, header.command};
+  if (header.command == ProxyHeader::Command::proxied) {
+    remote_addr_ = sockaddr_of(header.source);
+    local_addr_ = sockaddr_of(header.destination);
+    local_known_ = true;
+    present_endpoint(remote_addr_, options_.v4_as_mapped, remote_);
+    present_endpoint(local_addr_, options_.v4_as_mapped || remote_.ipv6, local_);
+    if (!owner_.client_named(*this)) return;
+  }
+  start_serving();
+}
+
+void Connection::start_serving() {
   // djb writes the banner before any lookup, so even a denied client receives it.
   pending_ = 1;  // held until every task has been started
   if (!write_banner()) return;
-  if (!local_address_of(sock_.get(), local_addr_))
+  if (!local_known_ && !local_address_of(sock_.get(), local_addr_))
     return owner_.drop(*this, std::string("unable to get local address: ") + error_str(errno));
   present_endpoint(local_addr_, options_.v4_as_mapped || remote_.ipv6, local_);
   start_lookups();
@@ -99,7 +154,9 @@ void Connection::start_lookups() {
     });
   }
   if (options_.remote_host) start_remote_host();
-  if (options_.remote_info) {
+  // Ident asks the peer's port 113 about our connection: a proxied client has no connection
+  // with us, and the balancer's answer would name its own user, so -y sources get none (-R).
+  if (options_.remote_info && !balancer_) {
     ++pending_;
     ident_ = std::make_unique<IdentQuery>(
         base_, local_addr_, remote_addr_, options_.ident_timeout,

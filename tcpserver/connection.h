@@ -1,6 +1,7 @@
 // One accepted connection before its child exists: the banner, then the local and remote PTR
 // lookups and the ident query, all started at once on the event loop, each with its timeout.
-// When all have finished the owner decides (rules, roaming store) and spawns or closes.
+// A trusted balancer's connection (-y) reads its PROXY header first, and everything after it is
+// about the client the header names. When all have finished the owner decides (rules, roaming store) and spawns or closes.
 #pragma once
 
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include "rules/event/event_handles.h"
 #include "tcpserver/ident_query.h"
 #include "tcpserver/options.h"
+#include "tcpserver/proxy_reader.h"
 #include "tcpserver/resolver.h"
 #include "rules/base/unique_fd.h"
 
@@ -27,6 +29,9 @@ class ConnectionOwner {
   virtual Connection* find(std::uint64_t id) = 0;
   // Every lookup has finished. The owner may destroy the connection.
   virtual void lookups_done(Connection& c) = 0;
+  // A trusted balancer's PROXY header named the real client (c.remote() now, c.balancer()
+  // before): move its slot there and apply -C to it. False if it closed c instead.
+  virtual bool client_named(Connection& c) = 0;
   // The connection must be dropped; warning is djb's "dropping connection, ..." text.
   virtual void drop(Connection& c, const std::string& warning) = 0;
   // Memory ran out while serving it: close it and free its slot, whatever it costs.
@@ -36,6 +41,13 @@ class ConnectionOwner {
   ~ConnectionOwner() = default;
 };
 
+// The trusted balancer (-y) a connection came through, and what its header said.
+struct Balancer {
+  Endpoint endpoint;
+  int version = 0;
+  ProxyHeader::Command command = ProxyHeader::Command::unknown;
+};
+
 class Connection {
  public:
   Connection(ConnectionOwner& owner, event_base* base, Resolver* resolver, const Options& options,
@@ -43,7 +55,7 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Socket options, banner, local address, lookups. May call back into the owner (and so be
+  // Socket options, the PROXY header from a trusted balancer, banner, local address, lookups. May call back into the owner (and so be
   // destroyed) before returning.
   void start();
 
@@ -54,11 +66,16 @@ class Connection {
   const std::optional<std::string>& local_host() const { return local_host_; }
   const std::optional<std::string>& remote_host() const { return remote_host_; }
   const std::optional<std::string>& remote_info() const { return remote_info_; }
+  // Set once a trusted balancer's header was read; remote() and local() are then the client's.
+  const std::optional<Balancer>& balancer() const { return balancer_; }
   // The child's environment edits, built once the lookups are done.
   EnvEdits& env() { return env_; }
 
  private:
   void apply_socket_options();
+  void read_proxy_header();
+  void proxy_header_read(ProxyReader::Outcome outcome);
+  void start_serving();
   bool write_banner();  // false if it dropped the connection
   static void on_banner_writable(evutil_socket_t, short, void* self);
   void start_lookups();
@@ -73,11 +90,14 @@ class Connection {
   UniqueFd sock_;
   sockaddr_storage remote_addr_;
   sockaddr_storage local_addr_{};
+  bool local_known_ = false;  // a PROXY header gave local_addr_
   Endpoint local_;
   Endpoint remote_;
   std::optional<std::string> local_host_;
   std::optional<std::string> remote_host_;
   std::optional<std::string> remote_info_;
+  std::unique_ptr<ProxyReader> proxy_;
+  std::optional<Balancer> balancer_;
   std::size_t banner_sent_ = 0;
   EventPtr banner_event_;
   std::unique_ptr<IdentQuery> ident_;

@@ -123,6 +123,23 @@ std::string relay_tail(std::string_view ip, std::string_view kind) {
   return line;
 }
 
+std::string proxy_line(unsigned long pid, std::string_view balancer_ip, std::uint16_t port,
+                       int version, std::string_view no_client) {
+  return std::string(proxy_head) + std::to_string(pid) +
+         proxy_tail(balancer_ip, port, version, no_client);
+}
+
+std::string proxy_tail(std::string_view balancer_ip, std::uint16_t port, int version,
+                       std::string_view no_client) {
+  std::string line = " via ";
+  append_safe(line, balancer_ip, true);
+  line += ':' + std::to_string(port) + " v" + std::to_string(version);
+  if (!no_client.empty()) line += ' ';
+  line += no_client;
+  line += '\n';
+  return line;
+}
+
 std::string store_unavailable_line(std::string_view store, std::string_view problem) {
   return roaming_store_line("warning", store, {" unavailable: ", problem});
 }

@@ -61,6 +61,14 @@ std::string accept_error_line(int err);
 // "tcpserver: relay PID IP by KIND".
 std::string relay_line(unsigned long pid, std::string_view ip, std::string_view kind);
 std::string relay_tail(std::string_view ip, std::string_view kind);
+// Under -v, after the pid line of a connection from a trusted balancer (-y; ours):
+// "tcpserver: proxy PID via BALANCERIP:PORT v1" (or v2), followed by " LOCAL" or " UNKNOWN"
+// when the header named no client and the balancer itself is served.
+inline constexpr std::string_view proxy_head = "tcpserver: proxy ";
+std::string proxy_line(unsigned long pid, std::string_view balancer_ip, std::uint16_t port,
+                       int version, std::string_view no_client);
+std::string proxy_tail(std::string_view balancer_ip, std::uint16_t port, int version,
+                       std::string_view no_client);
 // The roaming store could not answer, and when it answers again (ours):
 // "tcpserver: warning: roaming store STORE unavailable: PROBLEM"
 // "tcpserver: info: roaming store STORE back"

@@ -12,7 +12,7 @@
 namespace ucspi {
 namespace {
 
-constexpr const char* option_letters = "46dDvqQhHrR1UXx:t:u:g:l:b:B:c:C:I:pPoOs:Sw:";
+constexpr const char* option_letters = "46dDvqQhHrR1UXx:t:u:g:l:b:B:c:C:I:pPoOs:Sw:y:Y:";
 
 const char* basename_of(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -78,6 +78,16 @@ std::optional<std::string> apply_strict_argument(char letter, const char* arg, O
         return std::nullopt;
       }
       return std::string("bad window -w ") + arg + ": want seconds, 1 or more";
+    case 'y':
+      if (std::optional<std::string> why = o.proxies.add(arg))
+        return std::string("bad PROXY sources -y ") + arg + ": " + *why;
+      return std::nullopt;
+    case 'Y':
+      if (auto seconds = parse_decimal(arg, 3600); seconds && *seconds > 0) {
+        o.proxy_timeout = *seconds;
+        return std::nullopt;
+      }
+      return std::string("bad PROXY header timeout -Y ") + arg + ": want seconds, 1 to 3600";
     case 's':
       try {
         parse_store_spec(arg);

@@ -1,6 +1,6 @@
 // tcpserver's command line, parsed exactly as djb's sgetopt does it: clustered options,
 // attached or separate arguments, "--", stop at the first non-option, the last of a pair wins,
-// numbers through scan_ulong (garbage reads as 0). Our own options (-C, -s, -w) are strict
+// numbers through scan_ulong (garbage reads as 0). Our own options (-C, -s, -w, -y, -Y) are strict
 // instead: a value they do not take is a usage error, never a silently different setting.
 #pragma once
 
@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "tcpserver/proxy_trust.h"
 
 namespace ucspi {
 
@@ -34,6 +36,8 @@ struct Options {
   std::string interface;               // -I (fefe)
   std::optional<std::string> store;    // -s STORE, -S = mysql:/var/qmail/control/sql (ours)
   std::optional<std::int64_t> window;  // -w SECONDS (ours)
+  ProxyTrust proxies;                  // -y LIST (ours): balancers that send a PROXY header
+  unsigned long proxy_timeout = 5;     // -Y SECONDS (ours): for the whole header
 
   // The operands; djb checks them one at a time (host, port, port lookup, program), so the
   // caller decides when a missing one means usage.

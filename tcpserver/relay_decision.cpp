@@ -90,6 +90,7 @@ ChildIntro RelayDecision::child_intro(const Connection& c, bool relay_granted) c
   ChildIntro intro;
   if (log_.verbosity() < 2) return intro;
   intro.add_line(std::string(pid_head), pid_tail(c.remote().ip));
+  if (c.balancer()) intro.add_line(std::string(proxy_head), balancer_tail(c));
   intro.add_line(std::string(ok_head), decision_tail(decision_fields(c, 0)));
   if (relay_granted)
     intro.add_line(std::string(relay_head), relay_tail(c.remote().ip, roaming_.kind));
@@ -99,10 +100,34 @@ ChildIntro RelayDecision::child_intro(const Connection& c, bool relay_granted) c
 void RelayDecision::log_denied(const Connection& c, unsigned long pid, std::string_view flag) const {
   if (log_.verbosity() < 2) return;
   log_.verbose(pid_line(pid, c.remote().ip));
+  if (c.balancer()) log_.verbose(balancer_line(c, static_cast<unsigned long>(pid)));
   std::string line = decision_line("deny", decision_fields(c, pid));
   if (!flag.empty()) line.insert(line.size() - (line.ends_with('\n') ? 1 : 0), " " + std::string(flag));
   log_.verbose(line);
   log_.verbose(end_line(pid, status_deny));
+}
+
+namespace {
+
+std::string_view no_client_word(ProxyHeader::Command command) {
+  switch (command) {
+    case ProxyHeader::Command::local: return "LOCAL";
+    case ProxyHeader::Command::unknown: return "UNKNOWN";
+    case ProxyHeader::Command::proxied: break;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string balancer_line(const Connection& c, unsigned long pid) {
+  const Balancer& b = *c.balancer();
+  return proxy_line(pid, b.endpoint.ip, b.endpoint.port, b.version, no_client_word(b.command));
+}
+
+std::string balancer_tail(const Connection& c) {
+  const Balancer& b = *c.balancer();
+  return proxy_tail(b.endpoint.ip, b.endpoint.port, b.version, no_client_word(b.command));
 }
 
 DecisionFields decision_fields(const Connection& c, unsigned long pid) {

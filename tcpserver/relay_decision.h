@@ -71,6 +71,11 @@ class RelayDecision {
   StoreHealth store_health_;
 };
 
+// The proxy line of c, which came through a balancer (c.balancer() is set): the whole line,
+// numbered pid, or its fields after "tcpserver: proxy PID" for the child to print.
+std::string balancer_line(const Connection& c, unsigned long pid);
+std::string balancer_tail(const Connection& c);
+
 // The ok/deny line's fields for c, numbered pid.
 DecisionFields decision_fields(const Connection& c, unsigned long pid);
 

@@ -137,16 +137,35 @@ bool Server::over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer) {
   Endpoint here;
   if (local_address_of(sock.get(), local))
     present_endpoint(local, options_.v4_as_mapped || peer.ipv6, here);
-  DecisionFields f{static_cast<unsigned long>(synthetic_pid()), nullptr, here.ip, here.port,
+  log_limit(synthetic_pid(), here, peer);
+  return true;
+}
+
+void Server::log_limit(std::uint64_t pid, const Endpoint& here, const Endpoint& peer) {
+  DecisionFields f{static_cast<unsigned long>(pid), nullptr, here.ip, here.port,
                    nullptr, peer.ip, nullptr, peer.port, peer.ipv6};
   log_.verbose(decision_line("limit", f));
-  return true;
+}
+
+// -C counts a trusted balancer's connections for the client its header names, never for the
+// balancer (which would soon reach any per-IP limit).
+bool Server::client_named(Connection& c) {
+  const std::string& balancer = c.balancer()->endpoint.canonical;
+  const bool full = slots_.ip_full(c.remote().canonical);
+  slots_.move(balancer, c.remote().canonical);
+  if (!full) return true;
+  const std::uint64_t pid = synthetic_pid();
+  log_.verbose(balancer_line(c, static_cast<unsigned long>(pid)));
+  log_limit(pid, c.local(), c.remote());
+  close_without_child(c);
+  return false;
 }
 
 void Server::accept_one(UniqueFd sock, const sockaddr_storage& remote) {
   Endpoint peer;
   if (!present_endpoint(remote, options_.v4_as_mapped, peer)) return;
-  if (over_per_ip_limit(sock, peer)) return;
+  // A trusted balancer's connection is counted for its client once the header names one.
+  if (!options_.proxies.trusts(remote) && over_per_ip_limit(sock, peer)) return;
   const std::uint64_t id = next_id_++;
   Connection* raw = nullptr;
   try {
@@ -227,6 +246,7 @@ void Server::child_exited(unsigned long pid, const std::string& ip, int status) 
 void Server::drop(Connection& c, const std::string& warning) {
   const std::uint64_t pid = synthetic_pid();
   log_.verbose(pid_line(pid, c.remote().ip));
+  if (c.balancer()) log_.verbose(balancer_line(c, static_cast<unsigned long>(pid)));
   log_.warn(dropping_line(warning));
   log_.verbose(end_line(pid, status_drop));
   close_without_child(c);

@@ -39,6 +39,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
 
   Connection* find(std::uint64_t id) override;
   void lookups_done(Connection& c) override;
+  bool client_named(Connection& c) override;
   void serve(Connection& c, const ChildIntro& intro) override;
   void deny(Connection& c) override;
   void refuse(Connection& c, const LimitRefusal& refusal) override;
@@ -54,6 +55,7 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   bool handle_accept_error(int err);  // true: keep accepting this round
   void accept_one(UniqueFd sock, const sockaddr_storage& remote);
   bool over_per_ip_limit(const UniqueFd& sock, const Endpoint& peer);
+  void log_limit(std::uint64_t pid, const Endpoint& here, const Endpoint& peer);
   void child_exited(unsigned long pid, const std::string& ip, int status);
   void close_without_child(Connection& c);
   void start_backoff();

@@ -12,11 +12,13 @@ build=${1:-$top/build}
 # pyflakes checks the Python tests; package.deb builds the .deb (dpkg-dev's dpkg-shlibdeps, and
 # file, for cpack), lints it and installs it beside ucspi-tcp.
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets (tools/run-fuzz.sh).
+# haproxy (started by the test on loopback with its own config, never the system service) sends
+# PROXY headers v1 and v2 to tcpserver -y (tests/tcpserver/proxy_haproxy_test.py).
 # gnuplot-nox draws tcpserver-bench's SVG curves, which its smoke test (bench.tcpserver_bench) checks.
 packages="cmake g++ make pkg-config libcdb-dev libevent-dev libmariadb-dev catch2 \
 mariadb-server mariadb-client python3 python3-pyflakes groff-base man-db \
 dovecot-core dovecot-pop3d curl swaks daemontools runit s6 systemd clang libclang-rt-14-dev \
-dpkg-dev file lintian gnuplot-nox"
+dpkg-dev file lintian gnuplot-nox haproxy"
 
 # BOOTSTRAP=programs (run-main.sh): only what builds and runs the programs, with
 # -DBUILD_TESTING=OFF: no test tools, no clang, and no MariaDB or Dovecot server on a mail host.
@@ -33,7 +35,7 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "bootstrap: installing$missing" >&2
   $sudo apt-get update -q
-  # The server packages must not start a system MariaDB or Dovecot (on 110/143): tests start
+  # The server packages must not start a system MariaDB, Dovecot (on 110/143) or HAProxy: tests start
   # their own. RUNLEVEL=1 makes invoke-rc.d refuse their start (rc1.d has only K links).
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -q --no-install-recommends $missing
 fi

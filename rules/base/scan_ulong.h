@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace ucspi {
@@ -17,6 +18,23 @@ inline unsigned long scan_ulong(std::string_view text, std::size_t* consumed = n
     ++n;
   }
   if (consumed) *consumed = n;
+  return value;
+}
+
+}  // namespace ucspi
+
+namespace ucspi {
+
+// The strict opposite, for numbers a protocol or our own options define: the whole text is
+// decimal digits, no leading zero (but "0" itself), at most max. Anything else is nullopt.
+inline std::optional<unsigned long> parse_decimal(std::string_view text, unsigned long max) {
+  if (text.empty() || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  unsigned long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+    if (value > max) return std::nullopt;  // also before it could wrap
+  }
   return value;
 }
 

@@ -48,3 +48,14 @@ TEST_CASE("IPv6 clients log their addresses with colons", "[tcpserver][log][ipv6
   DecisionFields f{5, nullptr, "::1", 25, nullptr, "::1", nullptr, 4000, true};
   CHECK(decision_line("ok", f) == "tcpserver: ok 5 :::1:25 :::1::4000\n");
 }
+
+TEST_CASE("the proxy line names the balancer and what its header said", "[tcpserver][log][proxy]") {
+  CHECK(proxy_line(7, "127.0.0.1", 40000, 1, "") == "tcpserver: proxy 7 via 127.0.0.1:40000 v1\n");
+  CHECK(proxy_line(8, "10.0.0.2", 1, 2, "LOCAL") ==
+        "tcpserver: proxy 8 via 10.0.0.2:1 v2 LOCAL\n");
+  CHECK(proxy_line(9, "2001:db8::1", 443, 1, "UNKNOWN") ==
+        "tcpserver: proxy 9 via 2001:db8::1:443 v1 UNKNOWN\n");
+  // The child prints it from the same tail, after the pid it knows only then.
+  CHECK(std::string(proxy_head) + "10" + proxy_tail("::1", 5, 2, "") ==
+        "tcpserver: proxy 10 via ::1:5 v2\n");
+}

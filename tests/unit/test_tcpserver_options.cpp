@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "rules/base/ip_address.h"
 #include "rules/base/scan_ulong.h"
 #include "tcpserver/options.h"
 
@@ -143,6 +144,21 @@ TEST_CASE("our own options refuse a value they do not take", "[tcpserver][option
        "tcpserver: bad store -s cbd:/x: unknown store cbd:/x (expected cdb:PATH, "
        "mysql:CONFIGFILE or relay-ctrl:DIR)"},
       {{"-s", "cdb:"}, "tcpserver: bad store -s cdb:: store cdb: names no file"},
+      {{"-y", "10.0.0.0/33"},
+       "tcpserver: bad PROXY sources -y 10.0.0.0/33: not an address or address/prefix: "
+       "10.0.0.0/33"},
+      {{"-y", "127.0.0.1,,::1"},
+       "tcpserver: bad PROXY sources -y 127.0.0.1,,::1: not an address or address/prefix: "},
+      {{"-y", "010.0.0.1"},
+       "tcpserver: bad PROXY sources -y 010.0.0.1: not an address or address/prefix: 010.0.0.1"},
+      {{"-y", "::1/129"},
+       "tcpserver: bad PROXY sources -y ::1/129: not an address or address/prefix: ::1/129"},
+      {{"-y", "lb.example.org"},
+       "tcpserver: bad PROXY sources -y lb.example.org: not an address or address/prefix: "
+       "lb.example.org"},
+      {{"-Y", "0"}, "tcpserver: bad PROXY header timeout -Y 0: want seconds, 1 to 3600"},
+      {{"-Y", "3601"}, "tcpserver: bad PROXY header timeout -Y 3601: want seconds, 1 to 3600"},
+      {{"-Y", "5s"}, "tcpserver: bad PROXY header timeout -Y 5s: want seconds, 1 to 3600"},
   };
   for (const Bad& bad : cases) {
     std::vector<const char*> words = bad.words;
@@ -164,4 +180,41 @@ TEST_CASE("our own options take what they document", "[tcpserver][options]") {
   REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
   CHECK(*p.options.window == 9999999999);
   CHECK(*p.options.store == "mysql:/var/qmail/control/sql");
+  CHECK(p.options.proxies.empty());
+  CHECK(p.options.proxy_timeout == 5);
+}
+
+TEST_CASE("-y names trusted PROXY sources, -Y the header's timeout", "[tcpserver][options]") {
+  auto p = parse({"-y", "127.0.0.1,10.0.0.0/8", "-y2001:db8::/32", "-Y", "3600", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  CHECK(p.options.proxy_timeout == 3600);
+  const ProxyTrust& t = p.options.proxies;
+  auto v4 = [](const char* text) { return mapped_of_v4(*parse_ip4(text)); };
+  auto v6 = [](const char* text) { return *parse_ip6(text); };
+  CHECK(t.trusts(v4("127.0.0.1")));
+  CHECK_FALSE(t.trusts(v4("127.0.0.2")));
+  CHECK(t.trusts(v4("10.0.0.0")));
+  CHECK(t.trusts(v4("10.255.255.255")));
+  CHECK_FALSE(t.trusts(v4("11.0.0.0")));
+  CHECK_FALSE(t.trusts(v4("9.255.255.255")));
+  CHECK(t.trusts(v6("2001:db8:ffff::1")));
+  CHECK_FALSE(t.trusts(v6("2001:db9::1")));
+  CHECK_FALSE(t.trusts(v6("::1")));
+  // An IPv4 network is not an IPv6 one that happens to share its bits.
+  CHECK_FALSE(t.trusts(v6("::7f00:1")));
+}
+
+TEST_CASE("-y with odd prefixes and v4-mapped text", "[tcpserver][options]") {
+  auto p = parse({"-y", "192.0.2.128/25,::ffff:198.51.100.0/120,0.0.0.0/0", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  auto v4 = [](const char* text) { return mapped_of_v4(*parse_ip4(text)); };
+  CHECK(p.options.proxies.trusts(v4("1.2.3.4")));  // 0.0.0.0/0: every IPv4 source
+  CHECK_FALSE(p.options.proxies.trusts(*parse_ip6("2001:db8::1")));
+  p = parse({"-y", "192.0.2.128/25,::ffff:198.51.100.0/120", "0", "0", "p"});
+  REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
+  const ProxyTrust& t = p.options.proxies;
+  CHECK(t.trusts(v4("192.0.2.200")));
+  CHECK_FALSE(t.trusts(v4("192.0.2.127")));
+  CHECK(t.trusts(v4("198.51.100.9")));  // the v4-mapped network holds IPv4 sources
+  CHECK_FALSE(t.trusts(v4("198.51.101.9")));
 }

@@ -184,7 +184,7 @@ TEST_CASE("our own options take what they document", "[tcpserver][options]") {
   CHECK(p.options.proxy_timeout == 5);
 }
 
-TEST_CASE("-y names trusted PROXY sources, -Y the header's timeout", "[tcpserver][options]") {
+TEST_CASE("options: -y names trusted PROXY sources, -Y the header's timeout", "[tcpserver][options]") {
   auto p = parse({"-y", "127.0.0.1,10.0.0.0/8", "-y2001:db8::/32", "-Y", "3600", "0", "0", "p"});
   REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
   CHECK(p.options.proxy_timeout == 3600);
@@ -204,7 +204,7 @@ TEST_CASE("-y names trusted PROXY sources, -Y the header's timeout", "[tcpserver
   CHECK_FALSE(t.trusts(v6("::7f00:1")));
 }
 
-TEST_CASE("-y with odd prefixes and v4-mapped text", "[tcpserver][options]") {
+TEST_CASE("options: -y with odd prefixes and v4-mapped text", "[tcpserver][options]") {
   auto p = parse({"-y", "192.0.2.128/25,::ffff:198.51.100.0/120,0.0.0.0/0", "0", "0", "p"});
   REQUIRE(p.result.status == ParsedCommandLine::Status::ok);
   auto v4 = [](const char* text) { return mapped_of_v4(*parse_ip4(text)); };

@@ -14,8 +14,8 @@ extern char** environ;
 namespace ucspi::bench {
 namespace {
 
-constexpr int max_commands = 4;
-constexpr int max_args = 8;
+constexpr std::size_t max_commands = 4;
+constexpr std::size_t max_args = 8;
 
 // A command ready for execve: the strings are owned here and never reallocated while the
 // slot is armed, so that the handler reads nothing but stable pointers.
@@ -42,7 +42,7 @@ void run(const Command& c) {
 extern "C" void on_signal(int signal) {
   // A second signal while cleaning (an impatient ^C) waits for the first's commands.
   if (!cleaning.exchange(true))
-    for (int i = max_commands - 1; i >= 0; --i)
+    for (std::size_t i = max_commands; i-- > 0;)
       if (commands[i].armed.exchange(false)) run(commands[i]);
   ::signal(signal, SIG_DFL);
   ::raise(signal);
@@ -57,11 +57,11 @@ void install_signal_cleanup() {
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &sa, nullptr);
 }
 
-SignalCleanup::SignalCleanup(std::vector<std::string> argv) : slot_(-1) {
+SignalCleanup::SignalCleanup(std::vector<std::string> argv) : slot_(max_commands) {
   if (argv.empty() || argv.size() > max_args) throw std::logic_error("a cleanup command of 1 to 8 words");
-  for (int i = 0; i < max_commands && slot_ < 0; ++i)
+  for (std::size_t i = 0; i < max_commands && slot_ == max_commands; ++i)
     if (!commands[i].armed.load() && commands[i].strings.empty()) slot_ = i;
-  if (slot_ < 0) throw std::logic_error("too many cleanup commands at once");
+  if (slot_ == max_commands) throw std::logic_error("too many cleanup commands at once");
   Command& c = commands[slot_];
   c.strings = std::move(argv);
   for (std::size_t k = 0; k < c.strings.size(); ++k) c.argv[k] = c.strings[k].data();

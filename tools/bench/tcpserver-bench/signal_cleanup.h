@@ -5,6 +5,7 @@
 // commands (fork, execve and waitpid only: all async-signal-safe), then dies of the signal.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@ class SignalCleanup {
   ~SignalCleanup();
 
  private:
-  int slot_;
+  std::size_t slot_;
 };
 
 }  // namespace ucspi::bench

@@ -1,9 +1,11 @@
 // djb's -c and our -C accounting: a connection holds a slot from accept until its child exits,
-// or until it is closed without one (denied, dropped), in all and for its client's IP.
+// or until it is closed without one (denied, dropped), in all and for its client's IP and
+// network; the rules' MAXCONNIP and MAXCONNC read the same counts (rule_limits.h).
 #pragma once
 
 #include <string>
-#include <unordered_map>
+
+#include "tcpserver/network_counts.h"
 
 namespace ucspi {
 
@@ -24,14 +26,14 @@ class ClientSlots {
 
   unsigned long count() const { return count_; }
   unsigned long limit() const { return limit_; }
+  // The connections held now, by address and by network.
+  const NetworkCounts& held() const { return held_; }
 
  private:
-  void forget_one(const std::string& ip);
-
   unsigned long limit_;
   unsigned long per_ip_limit_;
   unsigned long count_ = 0;
-  std::unordered_map<std::string, unsigned long> per_ip_;
+  NetworkCounts held_;
 };
 
 }  // namespace ucspi

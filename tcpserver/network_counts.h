@@ -1,7 +1,8 @@
-// The children running now, by client address and by client network, for the limits rules
-// set (rule_limits.h): MAXCONNIP counts one address, MAXCONNC its network, a /24 for IPv4 as
-// the tcpserver limits patch counts it, a /64 for IPv6 (one site's subnet: a single client
-// usually holds a whole /64, so a smaller prefix would be the per-address limit again).
+// The connections tcpserver holds now (client_slots.h: from accept to the child's exit), by
+// client address and by client network: -C and MAXCONNIP count one address, MAXCONNC its
+// network, a /24 for IPv4 as the tcpserver limits patch counts it, a /64 for IPv6 (one site's
+// subnet: a single client usually holds a whole /64, so a smaller prefix would be the
+// per-address limit again).
 #pragma once
 
 #include <string>

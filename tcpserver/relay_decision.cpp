@@ -32,8 +32,8 @@ void grant_relay(EnvEdits& env) {
 }  // namespace
 
 RelayDecision::RelayDecision(DecisionOwner& owner, const Options& options, const Logger& log,
-                             RoamingSetup roaming, const NetworkCounts& running)
-    : owner_(owner), log_(log), running_(running), roaming_(std::move(roaming)),
+                             RoamingSetup roaming, const NetworkCounts& held)
+    : owner_(owner), log_(log), held_(held), roaming_(std::move(roaming)),
       store_health_(log, roaming_.label) {
   if (options.rules)
     rules_ = std::make_unique<RulesGate>(*options.rules, options.rules_missing_ok);
@@ -57,7 +57,7 @@ void RelayDecision::decide(Connection& c) {
 // The rules' limits (or tcpserver's environment's), before the store is asked: a client
 // over them costs no lookup.
 bool RelayDecision::refused_by_limits(Connection& c) {
-  const LimitCheck check = check_rule_limits(c.env(), environ, running_, c.remote().canonical);
+  const LimitCheck check = check_rule_limits(c.env(), environ, held_, c.remote().canonical);
   for (const std::string& bad : check.bad_values)
     log_.warn(std::string(warning_head) + bad + ": that limit is not applied");
   if (!check.refusal) return false;

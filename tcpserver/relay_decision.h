@@ -42,9 +42,10 @@ class DecisionOwner {
 
 class RelayDecision {
  public:
-  // running: the children now, which the rules' MAXCONNIP and MAXCONNC count.
+  // held: the connections held now (this one among them), which the rules' MAXCONNIP and
+  // MAXCONNC count.
   RelayDecision(DecisionOwner& owner, const Options& options, const Logger& log,
-                RoamingSetup roaming, const NetworkCounts& running);
+                RoamingSetup roaming, const NetworkCounts& held);
   RelayDecision(const RelayDecision&) = delete;
   RelayDecision& operator=(const RelayDecision&) = delete;
 
@@ -66,7 +67,7 @@ class RelayDecision {
   bool refused_by_limits(Connection& c);
 
   std::unique_ptr<RulesGate> rules_;  // null: no -x
-  const NetworkCounts& running_;
+  const NetworkCounts& held_;
   RoamingSetup roaming_;
   StoreHealth store_health_;
 };

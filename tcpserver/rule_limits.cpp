@@ -54,9 +54,9 @@ LimitCheck check_rule_limits(const EnvEdits& env, char* const* base, const Netwo
     if (now && *now >= *max_load)
       check.refusal = refusal(env, base, "LOAD:" + std::to_string(*now));
   }
-  if (!check.refusal && max_ip && counts.at_ip(canonical_ip) + 1 > *max_ip)
+  if (!check.refusal && max_ip && counts.at_ip(canonical_ip) > *max_ip)
     check.refusal = refusal(env, base, "MAXCONNIP:" + std::to_string(*max_ip));
-  if (!check.refusal && max_network && counts.in_network(canonical_ip) + 1 > *max_network)
+  if (!check.refusal && max_network && counts.in_network(canonical_ip) > *max_network)
     check.refusal = refusal(env, base, "MAXCONNC:" + std::to_string(*max_network));
   return check;
 }

@@ -1,6 +1,6 @@
 // Limits set as variables by the -x rules, compatible with the "tcpserver limits" patch that
 // qmailtoaster and many qmail hosts run (doc/limits.md): MAXLOAD (the 1-minute load average
-// times 100 under which connections are served), MAXCONNIP (children at once from one
+// times 100 under which connections are served), MAXCONNIP (connections at once from one
 // address), MAXCONNC (from one network: network_counts.h), DIEMSG (a line written to a
 // refused client before the close). A variable in tcpserver's own environment applies to every
 // connection whose rule does not set it. Decided in the parent, after the rules and before the
@@ -32,8 +32,9 @@ struct LimitCheck {
 using LoadReader = std::optional<unsigned long> (*)();
 std::optional<unsigned long> system_load_x100();
 
-// What the environment env.apply(base) holds says for this client, counting it as one more
-// child beside those counts holds. The first limit reached wins, in the patch's order:
+// What the environment env.apply(base) holds says for this client, which counts already
+// holds (its connection was counted at accept): MAXCONNIP N lets N connections of one address
+// be held at once, this one included. The first limit reached wins, in the patch's order:
 // MAXLOAD, MAXCONNIP, MAXCONNC.
 LimitCheck check_rule_limits(const EnvEdits& env, char* const* base, const NetworkCounts& counts,
                              const std::string& canonical_ip, LoadReader load = system_load_x100);

@@ -41,9 +41,10 @@ bool nobody_needs_dns(const Options& o) { return o.local_name && !o.remote_host;
 Server::Server(const Options& options, event_base* base, UniqueFd listener, const Logger& log,
                RoamingSetup roaming, ChildRegistry& children, const InheritedFds& inherited)
     : options_(options), base_(base), listener_(std::move(listener)), log_(log),
-      children_(children), decision_(*this, options, log, std::move(roaming), running_),
+      children_(children), slots_(options.limit, options.per_ip_limit),
+      decision_(*this, options, log, std::move(roaming), slots_.held()),
       launcher_(options_.program, std::getenv("PATH"), &inherited, log),
-      slots_(options.limit, options.per_ip_limit), next_synthetic_pid_(first_synthetic_pid()) {
+      next_synthetic_pid_(first_synthetic_pid()) {
   if (!nobody_needs_dns(options_)) resolver_ = std::make_unique<Resolver>(base_, log_);
   listener_event_.reset(event_new(base_, listener_.get(), EV_READ | EV_PERSIST, &Server::on_listener, this));
   sigchld_event_.reset(evsignal_new(base_, SIGCHLD, &Server::on_sigchld, this));
@@ -211,15 +212,9 @@ void Server::serve(Connection& c, const ChildIntro& intro) {
   }
   std::string ip = c.remote().canonical;
   connections_.erase(c.id());  // closes our copy of the socket
-  running_.add(ip);
-  try {
-    children_.add(pid, [this, pid, ip](int status) {
-      child_exited(static_cast<unsigned long>(pid), ip, status);
-    });
-  } catch (...) {
-    running_.remove(ip);  // a child nobody will see exit must not count against its address
-    throw;
-  }
+  children_.add(pid, [this, pid, ip = std::move(ip)](int status) {
+    child_exited(static_cast<unsigned long>(pid), ip, status);
+  });
 }
 
 void Server::deny(Connection& c) {
@@ -238,7 +233,6 @@ void Server::refuse(Connection& c, const LimitRefusal& refusal) {
 }
 
 void Server::child_exited(unsigned long pid, const std::string& ip, int status) {
-  running_.remove(ip);
   log_.verbose(end_line(pid, status));
   release_slot(ip);
 }

@@ -69,10 +69,9 @@ class Server final : public ConnectionOwner, public DecisionOwner {
   const Logger& log_;
   ChildRegistry& children_;
   std::unique_ptr<Resolver> resolver_;
-  NetworkCounts running_;  // the children, by address and network: before decision_, its reader
+  ClientSlots slots_;  // before decision_, which reads its counts
   RelayDecision decision_;
   ChildLauncher launcher_;
-  ClientSlots slots_;
   EventPtr listener_event_;
   EventPtr sigchld_event_;
   EventPtr backoff_timer_;

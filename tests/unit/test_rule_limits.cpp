@@ -32,6 +32,15 @@ NetworkCounts running(const std::vector<std::string>& ips) {
   return counts;
 }
 
+// The limits for client, whose own connection is held (tcpserver counts it at accept) beside
+// the others'.
+LimitCheck check_with(const EnvEdits& env, const Base& base, const std::vector<std::string>& others,
+                      const std::string& client, LoadReader load = system_load_x100) {
+  NetworkCounts held = running(others);
+  held.add(client);
+  return check_rule_limits(env, base.get(), held, client, load);
+}
+
 std::string flag_of(const LimitCheck& check) { return check.refusal ? check.refusal->flag : ""; }
 
 }  // namespace
@@ -72,32 +81,31 @@ TEST_CASE("the value an edit sets wins over tcpserver's environment, an unset hi
   CHECK(edits.value("MAXCONNIPX", base.get()) == "9");
 }
 
-TEST_CASE("MAXCONNIP counts the new client as one more beside its running children",
+TEST_CASE("MAXCONNIP counts the new client's connection beside the others held",
           "[tcpserver][limits]") {
   const Base base({});
   EnvEdits env;
   env.set("MAXCONNIP", "2");
-  CHECK_FALSE(check_rule_limits(env, base.get(), running({"10.0.0.1"}), "10.0.0.1").refusal);
-  const LimitCheck full = check_rule_limits(env, base.get(), running({"10.0.0.1", "10.0.0.1"}),
-                                            "10.0.0.1");
+  CHECK_FALSE(check_with(env, base, {"10.0.0.1"}, "10.0.0.1").refusal);
+  const LimitCheck full = check_with(env, base, {"10.0.0.1", "10.0.0.1"}, "10.0.0.1");
   CHECK(flag_of(full) == "MAXCONNIP:2");
   CHECK(full.refusal->die_message.empty());
-  CHECK_FALSE(check_rule_limits(env, base.get(), running({"10.0.0.1", "10.0.0.1"}), "10.0.0.2")
+  CHECK_FALSE(check_with(env, base, {"10.0.0.1", "10.0.0.1"}, "10.0.0.2")
                   .refusal);
   env.set("MAXCONNIP", "0");
-  CHECK(flag_of(check_rule_limits(env, base.get(), running({}), "10.0.0.9")) == "MAXCONNIP:0");
+  CHECK(flag_of(check_with(env, base, {}, "10.0.0.9")) == "MAXCONNIP:0");
 }
 
 TEST_CASE("MAXCONNC counts the client's whole network", "[tcpserver][limits]") {
   const Base base({});
   EnvEdits env;
   env.set("MAXCONNC", "2");
-  const NetworkCounts two = running({"10.0.0.1", "10.0.0.2"});
-  CHECK(flag_of(check_rule_limits(env, base.get(), two, "10.0.0.3")) == "MAXCONNC:2");
-  CHECK_FALSE(check_rule_limits(env, base.get(), two, "10.0.1.3").refusal);
-  const NetworkCounts v6 = running({"2001:db8::1", "2001:db8::ffff:1"});
-  CHECK(flag_of(check_rule_limits(env, base.get(), v6, "2001:db8::2")) == "MAXCONNC:2");
-  CHECK_FALSE(check_rule_limits(env, base.get(), v6, "2001:db8:0:1::2").refusal);
+  const std::vector<std::string> two = {"10.0.0.1", "10.0.0.2"};
+  CHECK(flag_of(check_with(env, base, two, "10.0.0.3")) == "MAXCONNC:2");
+  CHECK_FALSE(check_with(env, base, two, "10.0.1.3").refusal);
+  const std::vector<std::string> v6 = {"2001:db8::1", "2001:db8::ffff:1"};
+  CHECK(flag_of(check_with(env, base, v6, "2001:db8::2")) == "MAXCONNC:2");
+  CHECK_FALSE(check_with(env, base, v6, "2001:db8:0:1::2").refusal);
 }
 
 TEST_CASE("MAXLOAD refuses at or above the load, never when the load is unknown",
@@ -105,11 +113,11 @@ TEST_CASE("MAXLOAD refuses at or above the load, never when the load is unknown"
   const Base base({});
   EnvEdits env;
   env.set("MAXLOAD", "250");
-  CHECK(flag_of(check_rule_limits(env, base.get(), running({}), "10.0.0.1", load_250)) == "LOAD:250");
+  CHECK(flag_of(check_with(env, base, {}, "10.0.0.1", load_250)) == "LOAD:250");
   env.set("MAXLOAD", "251");
-  CHECK_FALSE(check_rule_limits(env, base.get(), running({}), "10.0.0.1", load_250).refusal);
+  CHECK_FALSE(check_with(env, base, {}, "10.0.0.1", load_250).refusal);
   env.set("MAXLOAD", "0");
-  CHECK_FALSE(check_rule_limits(env, base.get(), running({}), "10.0.0.1", load_unknown).refusal);
+  CHECK_FALSE(check_with(env, base, {}, "10.0.0.1", load_unknown).refusal);
 }
 
 TEST_CASE("the first limit reached wins, in the patch's order, and DIEMSG gets CRLF",
@@ -119,11 +127,11 @@ TEST_CASE("the first limit reached wins, in the patch's order, and DIEMSG gets C
   env.set("MAXLOAD", "100");
   env.set("MAXCONNIP", "0");
   env.set("MAXCONNC", "0");
-  const LimitCheck check = check_rule_limits(env, base.get(), running({}), "10.0.0.1", load_250);
+  const LimitCheck check = check_with(env, base, {}, "10.0.0.1", load_250);
   CHECK(flag_of(check) == "LOAD:250");
   CHECK(check.refusal->die_message == "421 busy\r\n");
   env.unset("MAXLOAD");
-  CHECK(flag_of(check_rule_limits(env, base.get(), running({}), "10.0.0.1", load_250)) ==
+  CHECK(flag_of(check_with(env, base, {}, "10.0.0.1", load_250)) ==
         "MAXCONNIP:0");
 }
 
@@ -134,7 +142,7 @@ TEST_CASE("a value that is not a number is named, and that limit alone is not ap
     EnvEdits env;
     env.set("MAXCONNIP", bad);
     env.set("MAXCONNC", "0");
-    const LimitCheck check = check_rule_limits(env, base.get(), running({}), "10.0.0.1");
+    const LimitCheck check = check_with(env, base, {}, "10.0.0.1");
     CHECK(check.bad_values == std::vector<std::string>{std::string("MAXCONNIP=") + bad +
                                                        " is not a number"});
     CHECK(flag_of(check) == "MAXCONNC:0");

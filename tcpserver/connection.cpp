@@ -4,7 +4,6 @@
 #include <netinet/tcp.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "rules/base/error_str.h"
 #include "rules/event/callback_guard.h"
@@ -15,18 +14,7 @@ namespace {
 
 // Where the header says the client's connection runs.
 sockaddr_storage sockaddr_of(const ProxyPeer& peer) {
-  sockaddr_storage out{};
-  if (peer.ipv6) {
-    sockaddr_in6& v6 = as_v6(out);
-    v6.sin6_family = AF_INET6;
-    std::memcpy(&v6.sin6_addr, peer.ip6.data(), peer.ip6.size());
-  } else {
-    sockaddr_in& v4 = as_v4(out);
-    v4.sin_family = AF_INET;
-    std::memcpy(&v4.sin_addr, peer.ip4.data(), peer.ip4.size());
-  }
-  set_port(out, peer.port);
-  return out;
+  return peer.ipv6 ? socket_address(peer.ip6, peer.port) : socket_address(peer.ip4, peer.port);
 }
 
 }  // namespace

@@ -51,18 +51,9 @@ constexpr unsigned rounds = std::size(udp_round_ms);
 constexpr unsigned long tcp_attempt_ms = 10000;
 
 std::optional<sockaddr_storage> server_address(std::string_view text) {
-  sockaddr_storage a{};
-  if (auto v4 = parse_ip4(text)) {
-    as_v4(a).sin_family = AF_INET;
-    std::memcpy(&as_v4(a).sin_addr, v4->data(), 4);
-  } else if (auto v6 = parse_ip6(text)) {
-    as_v6(a).sin6_family = AF_INET6;
-    std::memcpy(&as_v6(a).sin6_addr, v6->data(), 16);
-  } else {
-    return std::nullopt;
-  }
-  set_port(a, dns_port);
-  return a;
+  if (auto v4 = parse_ip4(text)) return socket_address(*v4, dns_port);
+  if (auto v6 = parse_ip6(text)) return socket_address(*v6, dns_port);
+  return std::nullopt;
 }
 
 // djb's: $DNSCACHEIP is a list of IPv4 addresses (blanks, commas or tabs between them).

@@ -46,4 +46,20 @@ Ip6 ip6_of(const sockaddr_in6& a) {
   return ip;
 }
 
+sockaddr_storage socket_address(const Ip4& ip, std::uint16_t port) {
+  sockaddr_storage out{};
+  as_v4(out).sin_family = AF_INET;
+  std::memcpy(&as_v4(out).sin_addr, ip.data(), ip.size());
+  set_port(out, port);
+  return out;
+}
+
+sockaddr_storage socket_address(const Ip6& ip, std::uint16_t port) {
+  sockaddr_storage out{};
+  as_v6(out).sin6_family = AF_INET6;
+  std::memcpy(&as_v6(out).sin6_addr, ip.data(), ip.size());
+  set_port(out, port);
+  return out;
+}
+
 }  // namespace ucspi

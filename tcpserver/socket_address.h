@@ -36,4 +36,8 @@ bool local_address_of(int fd, sockaddr_storage& out);
 Ip4 ip4_of(const sockaddr_in& a);
 Ip6 ip6_of(const sockaddr_in6& a);
 
+// The other way: an address of the family and a port (host byte order), all else zero.
+sockaddr_storage socket_address(const Ip4& ip, std::uint16_t port);
+sockaddr_storage socket_address(const Ip6& ip, std::uint16_t port);
+
 }  // namespace ucspi

@@ -10,17 +10,15 @@ untrusted one is served as without -y, a PROXY line it sends being data.
 Loopback only: 127.0.0.1 is the trusted balancer, 127.0.0.2 an untrusted client. Needs root
 (identds on port 113 of 127.0.0.78 and .79, to show ident is not asked for a proxied client).
 """
-import argparse
 import os
 import re
 import socket
 import struct
 import sys
-import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from checks import Checks  # noqa: E402
+from checks import run_parts  # noqa: E402
 from proxied_tcpserver import converse, read_to_end, start_proxied, wait_for_log  # noqa: E402
 
 RULES = """192.0.2.66:deny
@@ -53,20 +51,14 @@ def lines_of_pid(log, pid):
     return [line for line in log.splitlines() if re.match(rf"tcpserver: \w+ {pid}\b", line)]
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--bin", required=True)
-    a = p.parse_args()
-    c = Checks()
-    with tempfile.TemporaryDirectory() as work:
-        proc, port, log = start_proxied(a.bin, work, RULES,
-                                        ["-y", "127.0.0.1,10.0.0.0/8", "-Y", "2", "-C", "1"])
-        try:
-            run(c, port, log)
-        finally:
-            proc.kill()
-            proc.wait()
-    return c.finish()
+def proxied_server(c, bin_dir, work):
+    proc, port, log = start_proxied(bin_dir, work, RULES,
+                                    ["-y", "127.0.0.1,10.0.0.0/8", "-Y", "2", "-C", "1"])
+    try:
+        run(c, port, log)
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def run(c, port, log):
@@ -243,4 +235,4 @@ def per_ip_limit(c, server, log):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_parts(proxied_server))
